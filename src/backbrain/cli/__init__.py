@@ -1,0 +1,92 @@
+"""The command line: a thin layer that parses arguments and calls one core function per command.
+
+Subcommands live in sibling modules and are imported only when invoked, so `backbrain --version`
+and `backbrain check` do not pay for the web server, the simulator or the plotting stack.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from backbrain import __version__
+from backbrain.errors import EXIT_INTERRUPTED, BackbrainError
+
+# command name -> "module:attribute" (a click.Command); the help text is listed without importing.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("backbrain.cli.notes:init_cmd", "Create a new knowledge base (optionally from the starter)."),
+    "new": ("backbrain.cli.notes:new_cmd", "Scaffold a note of a type with every required section."),
+    "check": ("backbrain.cli.notes:check_cmd", "Validate notes against their type schemas and links."),
+    "list": ("backbrain.cli.notes:list_cmd", "List notes, filtered by type, tag or field."),
+    "show": ("backbrain.cli.notes:show_cmd", "Show a note in the terminal with its relations."),
+    "search": ("backbrain.cli.search:search_cmd", "Search the knowledge base (symptoms, names, questions)."),
+    "related": ("backbrain.cli.search:related_cmd", "List the notes most like one note."),
+    "build": ("backbrain.cli.site:build_cmd", "Publish the knowledge base as a static site."),
+    "serve": ("backbrain.cli.site:serve_cmd", "Serve the site live on localhost while you edit."),
+    "progress": ("backbrain.cli.learn:progress_cmd", "Learning progress by roadmap area and type."),
+    "review": ("backbrain.cli.learn:review_cmd", "Spaced-repetition review of your notes (FSRS)."),
+    "playbook": ("backbrain.cli.learn:playbook_cmd", "Run a playbook step by step against the clock."),
+    "drill": ("backbrain.cli.learn:drill_cmd", "A timed system design drill with a reference answer."),
+    "decision": ("backbrain.cli.learn:decision_cmd", "Record, accept and supersede decisions (ADRs)."),
+    "lab": ("backbrain.cli.labs:lab_cmd", "Run failure-mode simulations and see mitigations work."),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target[0].split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.startswith("backbrain.cli"):
+                return None  # a command whose module has not been built yet
+            raise
+        command: click.Command = getattr(module, attr)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, help_text) for name, (_, help_text) in sorted(COMMANDS.items())]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="backbrain")
+def cli() -> None:
+    """backbrain: a backend engineering second brain that runs.
+
+    Exit codes: 0 ok, 1 problems found, 2 usage or configuration error, 3 refused write.
+    """
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point: every BackbrainError becomes a one-paragraph message and its exit code."""
+    try:
+        return cli.main(args=argv, prog_name="backbrain", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("Interrupted.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except BackbrainError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        sys.exit(0)

@@ -1,0 +1,78 @@
+"""The ids the starter knowledge base must contain, with their types (issue 3).
+
+Kept as data so tests/test_starter.py, the writing guide and the search evaluation share one list.
+"""
+
+STARTER_IDS: dict[str, list[str]] = {
+    "principle": ["consistency-models", "cap-theorem", "latency-vs-throughput", "backpressure", "idempotency"],
+    "pattern": [
+        "caching", "queue-based-processing", "rate-limiting", "sharding", "fan-out-fan-in", "cqrs",
+        "circuit-breaker", "retry-with-backoff", "bulkhead", "idempotency-keys", "saga",
+        "two-phase-commit", "transactional-outbox", "request-coalescing", "consistent-hashing",
+        "load-shedding", "pub-sub",
+    ],
+    "system": [
+        "url-shortener", "chat-system", "feed-system", "rate-limiter", "notification-system",
+        "event-pipeline", "multi-tenant-billing", "rewards-engine", "feature-flag-service",
+        "data-consistency-layer", "analytics-pipeline", "circuit-breaker-mesh", "multi-region-cdn",
+    ],
+    "decision": [
+        "redis-vs-in-memory-cache", "sql-vs-nosql", "queue-vs-direct-processing",
+        "sync-vs-async-architecture", "adr-0001-event-ingest-pipeline", "adr-0002-multi-tenant-billing",
+        "adr-0003-rewards-calculation-engine", "adr-0004-real-time-notification",
+        "adr-0005-feature-flag-service", "adr-0006-distributed-rate-limiting",
+        "adr-0007-data-consistency-layer", "adr-0008-analytics-pipeline",
+        "adr-0009-circuit-breaker-pattern", "adr-0010-multi-region-cdn",
+    ],
+    "failure-mode": [
+        "cache-stampede", "thundering-herd", "db-connection-exhaustion", "race-conditions",
+        "partial-failures", "retry-storms", "cascading-failures", "hot-partition",
+        "n-plus-one-queries", "poison-messages", "split-brain", "replication-lag",
+    ],
+    "playbook": [
+        "design-backend-system-in-45-minutes", "debugging-production-issues", "api-design-checklist",
+        "scaling-checklist", "system-review-checklist", "security-checklist", "safe-deployment",
+    ],
+    "article": [
+        "from-request-to-completion", "designing-reliable-workflow-systems", "why-distributed-systems-fail",
+        "common-api-security-mistakes", "why-deployments-break-systems",
+        "ui-consistency-with-eventual-consistency", "why-frontend-state-breaks-in-async-systems",
+        "designing-apis-that-survive-production-traffic", "observability-for-workflow-systems",
+        "preferred-services-and-frameworks",
+    ],
+    "topic": [
+        # area: foundations
+        "request-flow", "http-protocol", "routing", "serialization", "authentication-authorization",
+        "validation-and-sanitization",
+        # area: application-structure
+        "middlewares", "request-context", "handlers-controllers-services", "crud-pagination-filtering",
+        "rest-and-openapi", "business-logic-layer", "concurrency-and-async", "graphql-and-grpc",
+        "error-objects-rfc-7807",
+        # area: data
+        "databases-acid-indexing", "caching-strategies", "object-storage", "data-modeling-normalization",
+        "distributed-transactions",
+        # area: advanced
+        "task-queues-scheduling", "search-engines", "logging-metrics-tracing", "graceful-shutdown",
+        "scaling-and-n-plus-one", "real-time-websockets-sse", "resiliency-patterns",
+        # area: operations
+        "twelve-factor-app", "webhooks-signatures", "devops-ci-cd-containers", "security-owasp-secrets",
+    ],
+}
+
+FLAGSHIP_ARTICLES = ["from-request-to-completion", "designing-reliable-workflow-systems", "why-distributed-systems-fail"]
+
+# system -> the ADR that `affects` it
+SYSTEM_ADRS = {
+    "event-pipeline": "adr-0001-event-ingest-pipeline",
+    "multi-tenant-billing": "adr-0002-multi-tenant-billing",
+    "rewards-engine": "adr-0003-rewards-calculation-engine",
+    "notification-system": "adr-0004-real-time-notification",
+    "feature-flag-service": "adr-0005-feature-flag-service",
+    "rate-limiter": "adr-0006-distributed-rate-limiting",
+    "data-consistency-layer": "adr-0007-data-consistency-layer",
+    "analytics-pipeline": "adr-0008-analytics-pipeline",
+    "circuit-breaker-mesh": "adr-0009-circuit-breaker-pattern",
+    "multi-region-cdn": "adr-0010-multi-region-cdn",
+}
+
+WORD_MINIMUMS = {"pattern": 500, "failure-mode": 500, "system": 500, "decision": 350, "principle": 300, "topic": 300}
