@@ -76,3 +76,38 @@ SYSTEM_ADRS = {
 }
 
 WORD_MINIMUMS = {"pattern": 500, "failure-mode": 500, "system": 500, "decision": 350, "principle": 300, "topic": 300}
+
+
+def prose_words(markdown: str) -> int:
+    """Words of prose in a note: no front matter, fenced code or diagrams, and nothing from References on."""
+    lines = markdown.splitlines()
+    if lines and lines[0].strip() == "---":
+        end = next((i for i, line in enumerate(lines[1:], 1) if line.strip() == "---"), 0)
+        lines = lines[end + 1 :]
+    words, fenced = 0, False
+    for line in lines:
+        stripped = line.strip()
+        if stripped.startswith(("```", "~~~")):
+            fenced = not fenced
+            continue
+        if fenced:
+            continue
+        if stripped.lower().startswith("## references"):
+            break
+        words += len(stripped.split())
+    return words
+
+
+if __name__ == "__main__":  # python3 tests/starter_manifest.py -> word counts against the minimums
+    import pathlib
+    import sys
+
+    root = pathlib.Path(__file__).resolve().parents[1] / "src" / "backbrain" / "starter"
+    wanted = {i: t for t, ids in STARTER_IDS.items() for i in ids}
+    for path in sorted(root.rglob("*.md")):
+        n = prose_words(path.read_text(encoding="utf-8"))
+        kind = wanted.get(path.stem, "?")
+        low = n < WORD_MINIMUMS.get(kind, 0)
+        print(f"{'LOW ' if low else 'ok  '}{n:5d}  {kind:13s} {path.relative_to(root)}")
+    missing = sorted(set(wanted) - {p.stem for p in root.rglob("*.md")})
+    print(f"missing {len(missing)}: {' '.join(missing)}", file=sys.stderr)
