@@ -1,0 +1,301 @@
+"""One note: its front matter, and the structure of its body (headings, sections, links, tasks, code).
+
+The body is read with pyromark (pulldown-cmark) rather than regular expressions so that a `[[link]]`
+inside a code span, a `## heading` inside a fenced block, or a task inside a quote are understood
+exactly as a CommonMark renderer (and so Obsidian, GitHub and the site) will show them.
+See docs/design.md for the measurements behind the choice.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyromark
+
+from backbrain.frontmatter import FrontMatter, parse_front_matter
+
+MARKDOWN_OPTIONS = (
+    pyromark.Options.ENABLE_TABLES
+    | pyromark.Options.ENABLE_TASKLISTS
+    | pyromark.Options.ENABLE_WIKILINKS
+    | pyromark.Options.ENABLE_STRIKETHROUGH
+    | pyromark.Options.ENABLE_FOOTNOTES
+)
+_TIMEBOX = re.compile(r"\((\d+(?:\.\d+)?)\s*(?:min|mins|minutes|m)\)\s*$", re.IGNORECASE)
+_INLINE_TAG = re.compile(r"(?<![\w#/&])#([A-Za-z][\w/-]*)")
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+@dataclass
+class Section:
+    title: str
+    level: int
+    line: int
+    text: str  # the Markdown between this heading and the next heading of the same or higher level
+
+    @property
+    def is_empty(self) -> bool:
+        return not _HTML_COMMENT.sub("", self.text).strip()
+
+
+@dataclass
+class Link:
+    target: str  # what was written before '#' or '|', e.g. "cap-theorem" or "../x"
+    anchor: str | None  # heading text or '^block' after '#'
+    label: str | None
+    line: int
+    embed: bool = False
+
+
+@dataclass
+class Task:
+    text: str
+    done: bool
+    line: int
+    section: str | None
+
+    @property
+    def timebox_minutes(self) -> float | None:
+        match = _TIMEBOX.search(self.text)
+        return float(match.group(1)) if match else None
+
+
+@dataclass
+class CodeBlock:
+    lang: str
+    line: int
+    text: str
+
+
+@dataclass
+class Note:
+    """A parsed note. Paths are absolute; `rel` is the POSIX path relative to the vault root."""
+
+    path: Path
+    rel: str
+    id: str
+    type: str
+    meta: dict[str, Any]
+    body: str
+    body_line: int
+    front: FrontMatter
+    h1: str | None = None
+    headings: list[Section] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)  # H2 sections, each with its H3 text inside
+    links: list[Link] = field(default_factory=list)
+    tasks: list[Task] = field(default_factory=list)
+    code_blocks: list[CodeBlock] = field(default_factory=list)
+    inline_tags: list[str] = field(default_factory=list)
+    decode_error: str | None = None
+    size: int = 0
+
+    @property
+    def title(self) -> str:
+        value = self.meta.get("title")
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+        return self.h1 or Path(self.rel).stem
+
+    @property
+    def summary(self) -> str:
+        value = self.meta.get("summary")
+        return value.strip() if isinstance(value, str) else ""
+
+    @property
+    def aliases(self) -> list[str]:
+        return _string_list(self.meta.get("aliases"))
+
+    @property
+    def tags(self) -> list[str]:
+        tags = _string_list(self.meta.get("tags")) + self.inline_tags
+        return list(dict.fromkeys(tag.lstrip("#").lower() for tag in tags if tag.strip()))
+
+    @property
+    def progress(self) -> str:
+        value = self.meta.get("progress")
+        return value if isinstance(value, str) else "not-started"
+
+    @property
+    def phase(self) -> str | None:
+        value = self.meta.get("phase")
+        return value if isinstance(value, str) else None
+
+    def section(self, title: str) -> Section | None:
+        """The H2 section with this title (case-insensitive), or None."""
+        wanted = normalize_heading(title)
+        return next((s for s in self.sections if normalize_heading(s.title) == wanted), None)
+
+    def subsection(self, parent: str, title: str) -> Section | None:
+        wanted_parent, wanted = normalize_heading(parent), normalize_heading(title)
+        current: str | None = None
+        for heading in self.headings:
+            if heading.level <= 2:
+                current = normalize_heading(heading.title)
+            elif heading.level == 3 and current == wanted_parent and normalize_heading(heading.title) == wanted:
+                return heading
+        return None
+
+    def has_anchor(self, anchor: str) -> bool:
+        if anchor.startswith("^"):
+            return re.search(rf"\s\^{re.escape(anchor[1:])}\s*$", self.body, re.MULTILINE) is not None
+        wanted = normalize_heading(anchor)
+        return any(normalize_heading(h.title) == wanted or slugify(h.title) == slugify(anchor) for h in self.headings)
+
+    def text_for_search(self) -> str:
+        return self.body
+
+
+def normalize_heading(text: str) -> str:
+    return " ".join(text.lower().replace("\u2011", "-").split())
+
+
+def slugify(text: str) -> str:
+    """Lowercase-kebab-case: how titles become ids and how links are matched loosely."""
+    normalized = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", normalized.lower()).strip("-")
+    return slug
+
+
+def is_valid_id(value: str) -> bool:
+    return bool(_ID_PATTERN.match(value))
+
+
+def _string_list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [str(item) for item in value if isinstance(item, (str, int, float)) and str(item).strip()]
+    return []
+
+
+def parse_note(path: Path, rel: str, raw: bytes, default_type: str) -> Note:
+    """Parse one file's bytes; never raises for bad content (problems are recorded on the note)."""
+    try:
+        text = raw.decode("utf-8")
+        decode_error = "file contains NUL bytes (binary?)" if "\x00" in text else None
+    except UnicodeDecodeError as exc:
+        text = raw.decode("utf-8", "replace")
+        decode_error = f"not UTF-8 text (invalid byte at offset {exc.start})"
+    front = parse_front_matter(text) if decode_error is None else FrontMatter(body=text)
+    meta = front.data
+    note_type = meta.get("type") if isinstance(meta.get("type"), str) else None
+    explicit_id = meta.get("id")
+    stem = Path(rel).stem
+    note_id = explicit_id.strip() if isinstance(explicit_id, str) and explicit_id.strip() else slugify(stem) or stem
+    note = Note(
+        path=path, rel=rel, id=note_id, type=(note_type or default_type).strip(), meta=meta,
+        body=front.body, body_line=front.body_line, front=front, decode_error=decode_error, size=len(raw),
+    )
+    if decode_error is None:
+        _read_structure(note)
+    return note
+
+
+class _LineIndex:
+    """Byte offset in the body -> 1-based line number in the file."""
+
+    def __init__(self, data: bytes, first_line: int) -> None:
+        positions, found = [], data.find(b"\n")
+        while found != -1:
+            positions.append(found)
+            found = data.find(b"\n", found + 1)
+        self.newlines = positions
+        self.first_line = first_line
+
+    def line(self, offset: int) -> int:
+        return self.first_line + bisect_right(self.newlines, offset - 1)
+
+
+def _read_structure(note: Note) -> None:
+    """One pass over pyromark's events, kept as a single loop because it runs a million times a vault."""
+    data = note.body.encode("utf-8")
+    lines = _LineIndex(data, note.body_line)
+    marks: list[tuple[int, int, int, str]] = []  # heading level, start, end, title
+    heading: list[str] | None = None
+    heading_level = heading_start = 0
+    link: list[str] | None = None
+    link_attrs: dict[str, Any] = {}
+    link_start, link_embed = 0, False
+    task: list[str] | None = None
+    task_done, task_start = False, 0
+    code: list[str] | None = None
+    code_lang, code_start = "", 0
+    events = pyromark.events_with_range(note.body, options=MARKDOWN_OPTIONS, merge_text=True)
+    for event, span in events:
+        if type(event) is not dict:
+            continue
+        kind, value = next(iter(event.items()))
+        if kind == "Text":
+            if heading is not None:
+                heading.append(value)
+            if link is not None:
+                link.append(value)
+            if task is not None:
+                task.append(value)
+            if code is not None:
+                code.append(value)
+            elif link is None and heading is None and "#" in value:
+                note.inline_tags.extend(_INLINE_TAG.findall(value))
+        elif kind == "Start":
+            if type(value) is not dict:
+                continue
+            tag, attrs = next(iter(value.items()))
+            if tag == "Heading":
+                heading, heading_level, heading_start = [], int(attrs["level"][1]), span["start"]
+            elif tag == "Link" or tag == "Image":
+                link_type = attrs.get("link_type")
+                if type(link_type) is dict and "WikiLink" in link_type:
+                    link, link_attrs, link_start, link_embed = [], attrs, span["start"], tag == "Image"
+            elif tag == "CodeBlock":
+                fence = attrs.get("Fenced") if type(attrs) is dict else None
+                code, code_lang, code_start = [], (fence.split()[0] if fence and fence.split() else ""), span["start"]
+        elif kind == "End":
+            tag = next(iter(value)) if type(value) is dict else value
+            if tag == "Heading" and heading is not None:
+                marks.append((heading_level, heading_start, span["end"], "".join(heading).strip()))
+                heading = None
+            elif (tag == "Link" or tag == "Image") and link is not None:
+                note.links.append(_make_link(link_attrs, link, lines.line(link_start), link_embed))
+                link = None
+            elif tag == "Item" and task is not None:
+                note.tasks.append(Task(" ".join("".join(task).split()), task_done, lines.line(task_start), None))
+                task = None
+            elif tag == "CodeBlock" and code is not None:
+                note.code_blocks.append(CodeBlock(code_lang, lines.line(code_start), "".join(code)))
+                code = None
+        elif kind == "Code":
+            for collector in (heading, task):
+                if collector is not None:
+                    collector.append(f"`{value}`" if collector is task else value)
+        elif kind == "TaskListMarker":
+            task, task_done, task_start = [], bool(value), span["start"]
+    _build_sections(note, marks, data, lines)
+
+
+def _make_link(attrs: dict[str, Any], parts: list[str], line: int, embed: bool) -> Link:
+    dest = str(attrs.get("dest_url", ""))
+    target, _, anchor = dest.partition("#")
+    wiki = attrs["link_type"]["WikiLink"]
+    potholed = isinstance(wiki, dict) and wiki.get("has_pothole")
+    return Link(target.strip(), anchor.strip() or None, "".join(parts) if potholed else None, line, embed)
+
+
+def _build_sections(note: Note, marks: list[tuple[int, int, int, str]], data: bytes, lines: _LineIndex) -> None:
+    for index, (level, start, end, title) in enumerate(marks):
+        stop = next((m[1] for m in marks[index + 1 :] if m[0] <= level), len(data))
+        section = Section(title, level, lines.line(start), data[end:stop].decode("utf-8", "replace"))
+        note.headings.append(section)
+        if level == 1 and note.h1 is None:
+            note.h1 = title
+        elif level == 2:
+            note.sections.append(section)
+    h2 = [(s.line, s.title) for s in note.sections]
+    for task in note.tasks:
+        owner = [title for line, title in h2 if line <= task.line]
+        task.section = owner[-1] if owner else None

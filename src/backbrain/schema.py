@@ -1,0 +1,296 @@
+"""Entry types, fields and typed relations as data, and the vault's backbrain.toml that changes them.
+
+Keeping the schema as data (not code paths per type) is what lets a vault add a type or a required
+section in backbrain.toml and have `check`, `new`, the site and search follow without a release.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from backbrain.errors import ConfigError
+
+CONFIG_FILE = "backbrain.toml"
+PLAIN_NOTE = "note"
+
+FieldKind = Literal["str", "list", "date", "bool", "int", "enum", "any"]
+
+PROGRESS_VALUES = ["not-started", "in-progress", "completed"]
+PHASE_VALUES = ["study", "build", "audit"]
+DECISION_STATUSES = ["proposed", "accepted", "rejected", "deprecated", "superseded"]
+
+
+class FieldSpec(BaseModel):
+    """How one front matter field is validated."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: FieldKind = "str"
+    values: list[str] = Field(default_factory=list)  # allowed values when kind == "enum"
+    doc: str = ""
+
+
+class TypeSpec(BaseModel):
+    """One entry type: where it lives, what it must contain, how it is labelled."""
+
+    model_config = ConfigDict(extra="forbid")
+    folder: str | None = None
+    label: str = ""  # plural label for listings, e.g. "Failure modes"
+    required_sections: list[str] = Field(default_factory=list)
+    subsections: dict[str, list[str]] = Field(default_factory=dict)  # H2 -> required H3s
+    required_fields: list[str] = Field(default_factory=lambda: ["title"])
+    fields: dict[str, FieldSpec] = Field(default_factory=dict)  # type-specific fields
+    task_sections: list[str] = Field(default_factory=list)  # sections that must be task lists
+
+
+class CheckConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    staleness_days: int = Field(default=180, ge=1)
+    ignore: list[str] = Field(default_factory=list)  # rule codes or names to skip
+
+
+class SiteConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = "backbrain"
+    description: str = "A backend engineering second brain."
+    base_url: str = "/"
+
+
+class RoadmapArea(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    title: str
+
+
+class RoadmapConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    areas: list[RoadmapArea] = Field(
+        default_factory=lambda: [
+            RoadmapArea(id="foundations", title="1 Foundations"),
+            RoadmapArea(id="application-structure", title="2 Application structure"),
+            RoadmapArea(id="data", title="3 Data"),
+            RoadmapArea(id="advanced", title="4 Advanced"),
+            RoadmapArea(id="operations", title="5 Operations"),
+        ]
+    )
+
+
+class ConfigFile(BaseModel):
+    """The shape of backbrain.toml; unknown keys are errors so typos do not pass silently."""
+
+    model_config = ConfigDict(extra="forbid")
+    types: dict[str, TypeSpec] = Field(default_factory=dict)
+    folders: dict[str, str] = Field(default_factory=dict)  # folder -> type
+    fields: dict[str, FieldSpec] = Field(default_factory=dict)  # common fields added or changed
+    check: CheckConfig = Field(default_factory=CheckConfig)
+    site: SiteConfig = Field(default_factory=SiteConfig)
+    roadmap: RoadmapConfig = Field(default_factory=RoadmapConfig)
+
+
+COMMON_FIELDS: dict[str, FieldSpec] = {
+    "title": FieldSpec(kind="str", doc="Human title; required on every typed note."),
+    "type": FieldSpec(kind="str", doc="Entry type; defaults to the folder's type."),
+    "id": FieldSpec(kind="str", doc="Overrides the file name's stem as the note id."),
+    "aliases": FieldSpec(kind="list", doc="Other names the note resolves and is searched by."),
+    "tags": FieldSpec(kind="list"),
+    "summary": FieldSpec(kind="str", doc="One line shown in listings and search."),
+    "progress": FieldSpec(kind="enum", values=PROGRESS_VALUES),
+    "phase": FieldSpec(kind="enum", values=PHASE_VALUES),
+    "related": FieldSpec(kind="list"),
+    "created": FieldSpec(kind="date"),
+    "updated": FieldSpec(kind="date"),
+    "reviewed": FieldSpec(kind="date"),
+    "lab": FieldSpec(kind="str", doc="The lab (simulation) that demonstrates this note."),
+}
+
+BUILTIN_TYPES: dict[str, TypeSpec] = {
+    "principle": TypeSpec(
+        folder="00_core-principles",
+        label="Principles",
+        required_sections=["Statement", "Why it matters", "Tradeoffs", "In practice"],
+    ),
+    "pattern": TypeSpec(
+        folder="01_patterns",
+        label="Patterns",
+        required_sections=["Problem", "Solution", "Variants", "When to use", "When NOT to use"],
+    ),
+    "system": TypeSpec(
+        folder="02_systems",
+        label="Systems",
+        required_sections=[
+            "Requirements", "Architecture", "Data model", "API design",
+            "Scaling strategy", "Bottlenecks", "Tradeoffs",
+        ],
+        subsections={"Requirements": ["Functional", "Non-functional"]},
+    ),
+    "decision": TypeSpec(
+        folder="03_decisions",
+        label="Decisions",
+        required_sections=["Context", "Options considered", "Decision", "Tradeoffs", "Outcome"],
+        required_fields=["title", "status", "date"],
+        fields={
+            "status": FieldSpec(kind="enum", values=DECISION_STATUSES),
+            "date": FieldSpec(kind="date"),
+            "deciders": FieldSpec(kind="list"),
+        },
+    ),
+    "failure-mode": TypeSpec(
+        folder="04_failure-modes",
+        label="Failure modes",
+        required_sections=["What it is", "Why it happens", "Impact", "Detection signals", "Mitigation strategies"],
+    ),
+    "playbook": TypeSpec(
+        folder="05_playbooks",
+        label="Playbooks",
+        required_sections=["When to use", "Steps", "Pitfalls"],
+        task_sections=["Steps"],
+    ),
+    "article": TypeSpec(
+        folder="articles",
+        label="Articles",
+        required_fields=["title", "summary", "takeaway"],
+        fields={
+            "takeaway": FieldSpec(kind="str"),
+            "flagship": FieldSpec(kind="bool"),
+            "start-here": FieldSpec(kind="bool"),
+            "focus-area": FieldSpec(kind="str"),
+        },
+    ),
+    "topic": TypeSpec(
+        folder="roadmap",
+        label="Roadmap",
+        required_sections=["What problem it solves", "What happens without it", "Study", "Build", "Audit"],
+        required_fields=["title", "area"],
+        fields={
+            "area": FieldSpec(kind="str"),
+            "order": FieldSpec(kind="int"),
+            "resources": FieldSpec(kind="list"),
+        },
+    ),
+    PLAIN_NOTE: TypeSpec(label="Notes", required_fields=[]),
+}
+
+
+@dataclass(frozen=True)
+class RelationSpec:
+    """A typed relation; `inverse` is the name the target sees. None in a type set means any type."""
+
+    name: str
+    inverse: str
+    source_types: frozenset[str] | None
+    target_types: frozenset[str] | None
+
+
+RELATIONS: dict[str, RelationSpec] = {
+    spec.name: spec
+    for spec in (
+        RelationSpec("mitigates", "mitigated-by", frozenset({"pattern"}), frozenset({"failure-mode"})),
+        RelationSpec("uses", "used-by", frozenset({"system"}), frozenset({"pattern"})),
+        RelationSpec("risks", "risked-by", frozenset({"system"}), frozenset({"failure-mode"})),
+        RelationSpec("affects", "affected-by", frozenset({"decision"}), frozenset({"system", "pattern"})),
+        RelationSpec("supersedes", "superseded-by", frozenset({"decision"}), frozenset({"decision"})),
+        RelationSpec("related", "related", None, None),
+    )
+}
+# Front matter key -> (canonical relation, True when the key is the inverse side).
+RELATION_KEYS: dict[str, tuple[RelationSpec, bool]] = {
+    **{spec.name: (spec, False) for spec in RELATIONS.values()},
+    **{spec.inverse: (spec, True) for spec in RELATIONS.values() if spec.inverse != spec.name},
+}
+
+
+@dataclass
+class Config:
+    """The effective configuration: built-ins merged with the vault's backbrain.toml."""
+
+    types: dict[str, TypeSpec]
+    folders: dict[str, str]
+    fields: dict[str, FieldSpec]
+    check: CheckConfig
+    site: SiteConfig
+    roadmap: RoadmapConfig
+    source: Path | None = None
+
+    def type_for_folder(self, rel_path: str) -> str | None:
+        """The default type of a note from its folder: the longest configured folder prefix wins."""
+        best: tuple[int, str] | None = None
+        for folder, type_name in self.folders.items():
+            prefix = folder.strip("/") + "/"
+            if rel_path.startswith(prefix) and (best is None or len(prefix) > best[0]):
+                best = (len(prefix), type_name)
+        return best[1] if best else None
+
+    def folder_for_type(self, type_name: str) -> str | None:
+        spec = self.types.get(type_name)
+        if spec and spec.folder:
+            return spec.folder
+        return next((folder for folder, name in self.folders.items() if name == type_name), None)
+
+    def field_spec(self, type_name: str, field: str) -> FieldSpec | None:
+        spec = self.types.get(type_name)
+        if spec and field in spec.fields:
+            return spec.fields[field]
+        return self.fields.get(field)
+
+
+def default_config() -> Config:
+    return build_config(ConfigFile(), None)
+
+
+def load_config(vault_root: Path) -> Config:
+    """Read vault_root/backbrain.toml if present; any problem is a ConfigError naming the key."""
+    path = vault_root / CONFIG_FILE
+    if not path.is_file():
+        return default_config()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason}).", hint="Save the file as UTF-8.") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}.", hint="Fix the syntax at that line.") from exc
+    try:
+        parsed = ConfigFile.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_describe_validation_error(path, exc), hint=_config_hint()) from exc
+    return build_config(parsed, path)
+
+
+def _describe_validation_error(path: Path, exc: ValidationError) -> str:
+    lines = [f"{path}: invalid configuration:"]
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"])
+        lines.append(f"  {key}: {error['msg']}")
+    return "\n".join(lines)
+
+
+def _config_hint() -> str:
+    return "See docs/format.md (section 'backbrain.toml') for the keys and their types."
+
+
+def build_config(parsed: ConfigFile, source: Path | None) -> Config:
+    types = {name: spec.model_copy(deep=True) for name, spec in BUILTIN_TYPES.items()}
+    for name, override in parsed.types.items():
+        types[name] = _merge_type(types.get(name), override)
+    folders = {spec.folder: name for name, spec in types.items() if spec.folder}
+    folders.update(parsed.folders)
+    unknown = sorted({t for t in parsed.folders.values() if t not in types})
+    if unknown:
+        raise ConfigError(
+            f"{source}: folders maps to unknown type(s): {', '.join(unknown)}.",
+            hint=f"Known types: {', '.join(sorted(types))}; add a [types.NAME] table to define one.",
+        )
+    fields = {**COMMON_FIELDS, **parsed.fields}
+    return Config(types, folders, fields, parsed.check, parsed.site, parsed.roadmap, source)
+
+
+def _merge_type(base: TypeSpec | None, override: TypeSpec) -> TypeSpec:
+    """Keys set in backbrain.toml replace the built-in's; keys left out keep the built-in value."""
+    if base is None:
+        return override
+    merged: dict[str, Any] = base.model_dump()
+    merged.update(override.model_dump(exclude_unset=True))
+    return TypeSpec.model_validate(merged)

@@ -1,0 +1,355 @@
+"""A vault: a folder of notes loaded into a typed graph of ids, aliases, relations and backlinks.
+
+Link resolution never touches the file system: a `[[../../etc/passwd]]` is just a string that
+matches no note, so a hostile link can at worst be reported as broken.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pathspec
+
+from backbrain.errors import NotFoundError, RefusedError
+from backbrain.note import Link, Note, parse_note, slugify
+from backbrain.schema import CONFIG_FILE, PLAIN_NOTE, RELATION_KEYS, RELATIONS, Config, load_config
+
+VAULT_ENV = "BACKBRAIN_VAULT"
+IGNORED_DIRS = {".obsidian", ".git", "node_modules", ".backbrain", ".venv", "__pycache__", ".trash"}
+NOTE_SUFFIXES = {".md", ".markdown"}
+
+
+def starter_root() -> Path:
+    """The bundled starter knowledge base (read-only: it lives inside the installed package)."""
+    return Path(__file__).resolve().parent / "starter"
+
+
+@dataclass(frozen=True)
+class VaultLocation:
+    root: Path
+    read_only: bool
+    source: str  # "option", "env", "walk-up" or "starter": how it was found, for messages
+
+    def require_writable(self, action: str) -> None:
+        if self.read_only:
+            raise RefusedError(
+                f"Cannot {action}: the bundled starter knowledge base is read-only.",
+                hint="Make your own with `backbrain init DIR --starter` and pass `--vault DIR` "
+                f"(or set {VAULT_ENV}=DIR, or run from inside DIR).",
+            )
+
+
+def locate_vault(explicit: Path | str | None = None, cwd: Path | None = None) -> VaultLocation:
+    """--vault DIR, then $BACKBRAIN_VAULT, then a backbrain.toml above the cwd, then the starter."""
+    if explicit:
+        return VaultLocation(_existing_dir(Path(explicit), "--vault"), _is_starter(Path(explicit)), "option")
+    env = os.environ.get(VAULT_ENV)
+    if env:
+        return VaultLocation(_existing_dir(Path(env), VAULT_ENV), _is_starter(Path(env)), "env")
+    start = (cwd or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return VaultLocation(folder, _is_starter(folder), "walk-up")
+    return VaultLocation(starter_root(), True, "starter")
+
+
+def _existing_dir(path: Path, origin: str) -> Path:
+    if not path.is_dir():
+        raise NotFoundError(
+            f"{origin}: {path} is not a folder.",
+            hint="Create a knowledge base with `backbrain init DIR`, or point to an existing one.",
+        )
+    return path.resolve()
+
+
+def _is_starter(path: Path) -> bool:
+    return path.resolve() == starter_root()
+
+
+@dataclass
+class Edge:
+    source: str
+    kind: str  # canonical relation name (mitigates, uses, risks, affects, supersedes, related)
+    target: str
+    declared_by: str  # the note whose front matter holds it
+    line: int
+
+
+@dataclass
+class UnresolvedRelation:
+    note: Note
+    key: str
+    value: str
+    line: int
+
+
+@dataclass
+class Backlink:
+    source: str
+    line: int
+    context: str
+
+
+@dataclass
+class Vault:
+    root: Path
+    config: Config
+    read_only: bool = False
+    files: list[Note] = field(default_factory=list)  # every note file, duplicates included
+    notes: dict[str, Note] = field(default_factory=dict)  # id -> first note with that id
+    attachments: dict[str, str] = field(default_factory=dict)  # lowercased name/rel -> rel
+    edges: list[Edge] = field(default_factory=list)
+    unresolved_relations: list[UnresolvedRelation] = field(default_factory=list)
+    _lookup: dict[str, str] = field(default_factory=dict)
+    _edges_of: dict[str, list[Edge]] = field(default_factory=dict)
+    _incoming: dict[str, list[tuple[Note, Link]]] = field(default_factory=dict)
+
+    # -- resolution ---------------------------------------------------------------------------
+    def resolve(self, target: str) -> Note | None:
+        """A note by id, path, file name, alias or title (the ways Obsidian users link)."""
+        key = normalize_target(target)
+        if key is None:
+            return None
+        note_id = self._lookup.get(key) or self._lookup.get(slugify(key))
+        return self.notes.get(note_id) if note_id else None
+
+    def resolve_attachment(self, target: str) -> str | None:
+        key = normalize_target(target, keep_suffix=True)
+        if key is None:
+            return None
+        return self.attachments.get(key) or self.attachments.get(posixpath.basename(key))
+
+    def get(self, note_id: str) -> Note:
+        note = self.resolve(note_id)
+        if note is None:
+            raise NotFoundError(f"No note '{note_id}' in {self.root}.", hint=self._suggest(note_id))
+        return note
+
+    def _suggest(self, text: str) -> str:
+        from rapidfuzz import process
+
+        choices = {note.id: f"{note.id} {note.title}" for note in self.notes.values()}
+        best = process.extract(text, choices, limit=3, score_cutoff=50)
+        if best:
+            return "Did you mean: " + ", ".join(match[2] for match in best) + "?"
+        return "List the notes with `backbrain list`."
+
+    # -- graph ----------------------------------------------------------------------------------
+    def relations(self, note_id: str) -> dict[str, list[str]]:
+        """Relation label -> ids, both declared and derived, e.g. {'mitigated-by': ['caching']}."""
+        found: dict[str, list[str]] = {}
+        for edge in self._edges_of.get(note_id, []):
+            spec = RELATIONS[edge.kind]
+            if edge.source == note_id:
+                found.setdefault(spec.name, []).append(edge.target)
+            if edge.target == note_id:
+                found.setdefault(spec.inverse, []).append(edge.source)
+        return {label: list(dict.fromkeys(ids)) for label, ids in found.items()}
+
+    def backlinks(self, note_id: str) -> list[Backlink]:
+        result = []
+        for source, link in self._incoming.get(note_id, []):
+            if source.id != note_id:
+                result.append(Backlink(source.id, link.line, context_line(source, link.line)))
+        return result
+
+    def outgoing(self, note: Note) -> list[tuple[Link, Note | None]]:
+        return [(link, None if link.embed and _is_attachment(link.target) else self.resolve(link.target))
+                for link in note.links]
+
+    def neighbours(self, note_id: str) -> set[str]:
+        """Every note connected to this one by a relation or a wikilink, either way."""
+        edges = self._edges_of.get(note_id, [])
+        linked = {edge.target for edge in edges} | {edge.source for edge in edges}
+        linked |= {source.id for source, _ in self._incoming.get(note_id, [])}
+        note = self.notes.get(note_id)
+        if note:
+            linked |= {target.id for _, target in self.outgoing(note) if target}
+        linked.discard(note_id)
+        return linked
+
+    def by_type(self, type_name: str) -> list[Note]:
+        return sorted((n for n in self.notes.values() if n.type == type_name), key=lambda n: n.title.lower())
+
+
+def normalize_target(target: str, keep_suffix: bool = False) -> str | None:
+    """A link target as a lookup key; None when it points outside the vault."""
+    text = target.strip().replace("\\", "/")
+    if not text:
+        return None
+    if not keep_suffix and text.lower().endswith(".md"):
+        text = text[:-3]
+    if "/" in text:
+        text = posixpath.normpath(text.lstrip("/"))
+        if text.startswith("..") or text == ".":
+            return None
+    return text.lower()
+
+
+def _is_attachment(target: str) -> bool:
+    suffix = posixpath.splitext(target)[1].lower()
+    return bool(suffix) and suffix not in NOTE_SUFFIXES and len(suffix) <= 6 and " " not in suffix
+
+
+def context_line(note: Note, line: int) -> str:
+    """The text of a body line, for backlink snippets."""
+    lines = note.body.splitlines()
+    index = line - note.body_line
+    if 0 <= index < len(lines):
+        return " ".join(lines[index].strip().lstrip("-*>#0123456789. ").split())[:300]
+    return ""
+
+
+# -- loading ------------------------------------------------------------------------------------
+def scan_files(root: Path) -> tuple[list[tuple[Path, str]], list[str]]:
+    """Note files and attachments under root, skipping tool folders and what .gitignore excludes."""
+    spec = _gitignore(root)
+    notes: list[tuple[Path, str]] = []
+    attachments: list[str] = []
+    for folder, dirs, files in os.walk(root):
+        rel_folder = os.path.relpath(folder, root)
+        rel_folder = "" if rel_folder == "." else rel_folder.replace(os.sep, "/") + "/"
+        dirs[:] = sorted(d for d in dirs if not _skip_dir(d, rel_folder + d + "/", spec, Path(folder) / d))
+        for name in sorted(files):
+            rel = rel_folder + name
+            if name.startswith(".") or (spec and spec.match_file(rel)):
+                continue
+            path = Path(folder) / name
+            if path.is_symlink() and not _inside(path, root):
+                continue
+            if path.suffix.lower() in NOTE_SUFFIXES:
+                notes.append((path, rel))
+            else:
+                attachments.append(rel)
+    return notes, attachments
+
+
+def _skip_dir(name: str, rel: str, spec: pathspec.PathSpec | None, path: Path) -> bool:
+    if name in IGNORED_DIRS or name.startswith("."):
+        return True
+    if path.is_symlink():
+        return True  # never follow links out of (or loops inside) the vault
+    return bool(spec and spec.match_file(rel))
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except (ValueError, OSError):
+        return False
+    return True
+
+
+def _gitignore(root: Path) -> pathspec.PathSpec | None:
+    path = root / ".gitignore"
+    if not path.is_file():
+        return None
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    return pathspec.PathSpec.from_lines("gitwildmatch", lines)
+
+
+def load_vault(root: Path | str, *, read_only: bool | None = None, config: Config | None = None) -> Vault:
+    root = Path(root).resolve()
+    config = config or load_config(root)
+    files, attachments = scan_files(root)
+    vault = Vault(root=root, config=config, read_only=_is_starter(root) if read_only is None else read_only)
+    vault.files = [_parse_file(path, rel, config) for path, rel in files]
+    for rel in attachments:
+        vault.attachments.setdefault(rel.lower(), rel)
+        vault.attachments.setdefault(posixpath.basename(rel).lower(), rel)
+    _index(vault)
+    return vault
+
+
+def open_vault(explicit: Path | str | None = None) -> Vault:
+    location = locate_vault(explicit)
+    return load_vault(location.root, read_only=location.read_only)
+
+
+def _parse_file(path: Path, rel: str, config: Config) -> Note:
+    """Parse one file. Single-process on purpose: a process pool measured slower (pickling notes
+    back costs more than parsing them; see docs/benchmarks.md)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raw = f"\x00unreadable: {exc.strerror}".encode()
+    return parse_note(path, rel, raw, config.type_for_folder(rel) or PLAIN_NOTE)
+
+
+def _index(vault: Vault) -> None:
+    for note in vault.files:
+        vault.notes.setdefault(note.id, note)
+    _build_lookup(vault)
+    for note in vault.notes.values():
+        _collect_edges(vault, note)
+        for link in note.links:
+            target = None if link.embed and _is_attachment(link.target) else vault.resolve(link.target)
+            if target is not None:
+                vault._incoming.setdefault(target.id, []).append((note, link))
+    _dedupe_edges(vault)
+
+
+def _build_lookup(vault: Vault) -> None:
+    tiers: list[Iterable[tuple[str, str]]] = [
+        ((n.id.lower(), n.id) for n in vault.notes.values()),
+        ((n.rel.lower(), n.id) for n in vault.notes.values()),
+        ((n.rel.rsplit(".", 1)[0].lower(), n.id) for n in vault.notes.values()),
+        ((Path(n.rel).stem.lower(), n.id) for n in vault.notes.values()),
+        ((alias.lower(), n.id) for n in vault.notes.values() for alias in n.aliases),
+        ((slugify(alias), n.id) for n in vault.notes.values() for alias in n.aliases),
+        ((n.title.lower(), n.id) for n in vault.notes.values()),
+        ((slugify(n.title), n.id) for n in vault.notes.values()),
+    ]
+    for tier in tiers:
+        for key, note_id in tier:
+            if key:
+                vault._lookup.setdefault(key, note_id)
+
+
+def relation_values(value: Any) -> list[str]:
+    """Front matter relation values as strings; `[[id]]` brackets are tolerated."""
+    items = value if isinstance(value, list) else [value] if isinstance(value, str) else []
+    cleaned = []
+    for item in items:
+        if isinstance(item, (str, int)) and str(item).strip():
+            cleaned.append(str(item).strip().removeprefix("[[").removesuffix("]]").split("|")[0])
+    return cleaned
+
+
+def _collect_edges(vault: Vault, note: Note) -> None:
+    for key, (spec, inverse) in RELATION_KEYS.items():
+        if key not in note.meta:
+            continue
+        line = note.front.line_of(key)
+        for value in relation_values(note.meta[key]):
+            target = vault.resolve(value)
+            if target is None:
+                vault.unresolved_relations.append(UnresolvedRelation(note, key, value, line))
+                continue
+            source, dest = (target.id, note.id) if inverse else (note.id, target.id)
+            vault.edges.append(Edge(source, spec.name, dest, note.id, line))
+
+
+def _dedupe_edges(vault: Vault) -> None:
+    seen: set[tuple[str, str, str]] = set()
+    unique = []
+    for edge in vault.edges:
+        key = (edge.source, edge.kind, edge.target)
+        if edge.kind == "related":
+            key = (min(edge.source, edge.target), edge.kind, max(edge.source, edge.target))
+        if key not in seen:
+            seen.add(key)
+            unique.append(edge)
+    vault.edges = unique
+    for edge in unique:
+        vault._edges_of.setdefault(edge.source, []).append(edge)
+        if edge.target != edge.source:
+            vault._edges_of.setdefault(edge.target, []).append(edge)
