@@ -189,8 +189,16 @@ def parse_note(path: Path, rel: str, raw: bytes, default_type: str) -> Note:
     stem = Path(rel).stem
     note_id = explicit_id.strip() if isinstance(explicit_id, str) and explicit_id.strip() else slugify(stem) or stem
     note = Note(
-        path=path, rel=rel, id=note_id, type=(note_type or default_type).strip(), meta=meta,
-        body=front.body, body_line=front.body_line, front=front, decode_error=decode_error, size=len(raw),
+        path=path,
+        rel=rel,
+        id=note_id,
+        type=(note_type or default_type).strip(),
+        meta=meta,
+        body=front.body,
+        body_line=front.body_line,
+        front=front,
+        decode_error=decode_error,
+        size=len(raw),
     )
     if decode_error is None:
         _read_structure(note)

@@ -159,8 +159,10 @@ class Vault:
         return result
 
     def outgoing(self, note: Note) -> list[tuple[Link, Note | None]]:
-        return [(link, None if link.embed and _is_attachment(link.target) else self.resolve(link.target))
-                for link in note.links]
+        return [
+            (link, None if link.embed and is_attachment(link.target) else self.resolve(link.target))
+            for link in note.links
+        ]
 
     def neighbours(self, note_id: str) -> set[str]:
         """Every note connected to this one by a relation or a wikilink, either way."""
@@ -191,7 +193,7 @@ def normalize_target(target: str, keep_suffix: bool = False) -> str | None:
     return text.lower()
 
 
-def _is_attachment(target: str) -> bool:
+def is_attachment(target: str) -> bool:
     suffix = posixpath.splitext(target)[1].lower()
     return bool(suffix) and suffix not in NOTE_SUFFIXES and len(suffix) <= 6 and " " not in suffix
 
@@ -291,7 +293,7 @@ def _index(vault: Vault) -> None:
     for note in vault.notes.values():
         _collect_edges(vault, note)
         for link in note.links:
-            target = None if link.embed and _is_attachment(link.target) else vault.resolve(link.target)
+            target = None if link.embed and is_attachment(link.target) else vault.resolve(link.target)
             if target is not None:
                 vault._incoming.setdefault(target.id, []).append((note, link))
     _dedupe_edges(vault)
