@@ -1,0 +1,46 @@
+# Two commands on a fresh machine: `make run` and `make test` each do the whole set-up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+BROWSER_STAMP := $(VENV)/.browser-stamp
+
+.PHONY: run test lint typecheck check-starter bench clean browser
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,plots]'
+	touch $(STAMP)
+
+# Debian's Chromium for the real-browser tests (Playwright drives /usr/bin/chromium).
+# Best effort: without root or a package registry the browser tests skip with a clear message.
+$(BROWSER_STAMP): $(STAMP)
+	@if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+		|| echo "warning: could not install chromium; browser tests will be skipped"; \
+	fi
+	touch $(BROWSER_STAMP)
+
+browser: $(BROWSER_STAMP)
+
+run: $(STAMP)
+	$(BIN)/backbrain serve
+
+test: $(STAMP) $(BROWSER_STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+check-starter: $(STAMP)
+	$(BIN)/backbrain check --strict src/backbrain/starter
+
+clean:
+	rm -rf $(VENV) .backbrain .pytest_cache .mypy_cache .ruff_cache build dist
