@@ -19,11 +19,25 @@ SECTIONS = {
     "decision": ["Context", "Options considered", "Decision", "Tradeoffs", "Outcome"],
     "playbook": ["When to use", "Steps", "Pitfalls"],
     "topic": ["What problem it solves", "What happens without it", "Study", "Build", "Audit"],
-    "system": ["Requirements", "Architecture", "Data model", "API design", "Scaling strategy", "Bottlenecks", "Tradeoffs"],
+    "system": [
+        "Requirements",
+        "Architecture",
+        "Data model",
+        "API design",
+        "Scaling strategy",
+        "Bottlenecks",
+        "Tradeoffs",
+    ],
 }
 FOLDERS = {
-    "principle": "00_core-principles", "pattern": "01_patterns", "system": "02_systems", "decision": "03_decisions",
-    "failure-mode": "04_failure-modes", "playbook": "05_playbooks", "article": "articles", "topic": "roadmap",
+    "principle": "00_core-principles",
+    "pattern": "01_patterns",
+    "system": "02_systems",
+    "decision": "03_decisions",
+    "failure-mode": "04_failure-modes",
+    "playbook": "05_playbooks",
+    "article": "articles",
+    "topic": "roadmap",
 }
 
 
@@ -73,14 +87,26 @@ def make_vault(tmp_path: Path) -> Callable[[dict[str, Any]], Path]:
     return make
 
 
-def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
-            input_text: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    input_text: str | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
     """Run `python -m backbrain ARGS` as a user would, with the vault env var cleared unless given."""
     full_env = {k: v for k, v in os.environ.items() if k != "BACKBRAIN_VAULT"}
     full_env.update({"NO_COLOR": "1", "COLUMNS": "120"})
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "backbrain", *args], cwd=cwd, env=full_env, input=input_text,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "backbrain", *args],
+        cwd=cwd,
+        env=full_env,
+        input=input_text,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture

@@ -49,9 +49,12 @@ def test_not_utf8_and_binary(make_vault):
         ("---\ntitle: [unclosed\n---\n# T\n", 3),
         ("---\n- a\n- b\n---\n# T\n", 2),
         ("---\ntitle: x\n", 1),
-        ("---\na: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
-         "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
-         "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n---\n", 2),
+        (
+            "---\na: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+            "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+            "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n---\n",
+            2,
+        ),
     ],
     ids=["yaml-syntax", "not-a-mapping", "unclosed", "alias-bomb"],
 )
@@ -61,7 +64,9 @@ def test_invalid_front_matter(make_vault, text, line):
 
 
 def test_missing_front_matter_only_in_typed_folders(make_vault):
-    root = make_vault({**linked_pair(), "01_patterns/bare.md": "# Bare\n\n[[caching]]\n", "inbox/idea.md": "# Idea\n[[caching]]\n"})
+    root = make_vault(
+        {**linked_pair(), "01_patterns/bare.md": "# Bare\n\n[[caching]]\n", "inbox/idea.md": "# Idea\n[[caching]]\n"}
+    )
     found = codes(root)
     assert ("01_patterns/bare.md", 1, "BB003") in found
     assert not [c for c in found if c[0] == "inbox/idea.md"]
@@ -75,11 +80,15 @@ def test_unknown_type_names_known_types(make_vault):
 
 
 def test_missing_field_invalid_enum_date_and_shape(make_vault):
-    root = make_vault({
-        **linked_pair(extra_failure={"progress": "done", "reviewed": "yesterday", "tags": 5, "created": "2026-02-30"}),
-        "03_decisions/d.md": {"title": "D", "type": "decision", "affects": ["caching"]},
-        "articles/a.md": {"title": "A", "type": "article", "summary": "", "related": ["caching"]},
-    })
+    root = make_vault(
+        {
+            **linked_pair(
+                extra_failure={"progress": "done", "reviewed": "yesterday", "tags": 5, "created": "2026-02-30"}
+            ),
+            "03_decisions/d.md": {"title": "D", "type": "decision", "affects": ["caching"]},
+            "articles/a.md": {"title": "A", "type": "article", "summary": "", "related": ["caching"]},
+        }
+    )
     found = only_codes(root)
     assert {"BB005", "BB006", "BB007", "BB008"} <= found
     missing = [c for c in codes(root) if c[2] == "BB005"]
@@ -95,9 +104,15 @@ def test_invalid_explicit_id_is_a_warning(make_vault):
 def test_missing_and_empty_sections_and_subsections(make_vault):
     body = "# Caching\n\n## Problem\n\n<!-- fill me -->\n\n## Solution\n\nUse a cache.\n"
     system = note_text({"title": "Shortener", "type": "system", "uses": ["caching"], "risks": ["stampede"]}).replace(
-        "### Functional", "### Other")
-    root = make_vault({**linked_pair(), "01_patterns/caching.md": note_text(pattern("Caching", mitigates=["stampede"]), body),
-                       "02_systems/s.md": system})
+        "### Functional", "### Other"
+    )
+    root = make_vault(
+        {
+            **linked_pair(),
+            "01_patterns/caching.md": note_text(pattern("Caching", mitigates=["stampede"]), body),
+            "02_systems/s.md": system,
+        }
+    )
     found = codes(root)
     assert ("01_patterns/caching.md", 10, "BB102") in found  # Problem has only a comment
     assert sum(1 for c in found if c[2] == "BB101" and c[0] == "01_patterns/caching.md") == 3
@@ -106,16 +121,28 @@ def test_missing_and_empty_sections_and_subsections(make_vault):
 
 def test_playbook_steps_must_be_tasks(make_vault):
     body = "# P\n\n## When to use\n\nAlways.\n\n## Steps\n\n1. Do this\n2. Do that\n\n## Pitfalls\n\nNone.\n"
-    root = make_vault({**linked_pair(), "05_playbooks/p.md": note_text({"title": "P", "type": "playbook", "related": ["caching"]}, body)})
+    root = make_vault(
+        {
+            **linked_pair(),
+            "05_playbooks/p.md": note_text({"title": "P", "type": "playbook", "related": ["caching"]}, body),
+        }
+    )
     assert ("05_playbooks/p.md", 14, "BB104") in codes(root)
 
 
 def test_broken_links_anchors_attachments_and_traversal(make_vault):
-    body = ("# Stampede\n\nSee [[caching]], [[Caching#Solution]], [[caching#Nope]], [[missing-note]],\n"
-            "[[../../etc/passwd]], ![[diagram.png]] and ![[gone.png]].\n\n"
-            + note_text(None, None, type_name="failure-mode").split("\n", 2)[2])
-    root = make_vault({**linked_pair(), "04_failure-modes/stampede.md": note_text(failure("Stampede"), body),
-                       "assets/diagram.png": b"\x89PNG"})
+    body = (
+        "# Stampede\n\nSee [[caching]], [[Caching#Solution]], [[caching#Nope]], [[missing-note]],\n"
+        "[[../../etc/passwd]], ![[diagram.png]] and ![[gone.png]].\n\n"
+        + note_text(None, None, type_name="failure-mode").split("\n", 2)[2]
+    )
+    root = make_vault(
+        {
+            **linked_pair(),
+            "04_failure-modes/stampede.md": note_text(failure("Stampede"), body),
+            "assets/diagram.png": b"\x89PNG",
+        }
+    )
     found = [c for c in codes(root) if c[0] == "04_failure-modes/stampede.md"]
     assert ("04_failure-modes/stampede.md", 8, "BB202") in found  # caching#Nope
     assert ("04_failure-modes/stampede.md", 8, "BB201") in found  # missing-note
@@ -125,49 +152,64 @@ def test_broken_links_anchors_attachments_and_traversal(make_vault):
 
 
 def test_links_by_alias_title_and_path_resolve(make_vault):
-    root = make_vault({
-        "01_patterns/caching.md": pattern("Caching Layer", aliases=["cache-aside"]),
-        "inbox/n.md": "# N\n\n[[cache-aside]] [[Caching Layer]] [[01_patterns/caching]] [[caching.md]]\n",
-    })
+    root = make_vault(
+        {
+            "01_patterns/caching.md": pattern("Caching Layer", aliases=["cache-aside"]),
+            "inbox/n.md": "# N\n\n[[cache-aside]] [[Caching Layer]] [[01_patterns/caching]] [[caching.md]]\n",
+        }
+    )
     assert only_codes(root) == set()
 
 
 def test_broken_relation_and_wrong_relation_type(make_vault):
-    root = make_vault({
-        **linked_pair(),
-        "04_failure-modes/herd.md": failure("Herd", **{"mitigated-by": ["stampede", "nowhere"]}),
-    })
+    root = make_vault(
+        {
+            **linked_pair(),
+            "04_failure-modes/herd.md": failure("Herd", **{"mitigated-by": ["stampede", "nowhere"]}),
+        }
+    )
     found = codes(root)
     assert ("04_failure-modes/herd.md", 4, "BB204") in found
     assert ("04_failure-modes/herd.md", 4, "BB205") in found
 
 
 def test_duplicate_id_and_alias(make_vault):
-    root = make_vault({
-        **linked_pair(extra_pattern={"aliases": ["stampede"]}),
-        "inbox/caching.md": "---\ntitle: Other\n---\n# Other\n[[stampede]]\n",
-    })
+    root = make_vault(
+        {
+            **linked_pair(extra_pattern={"aliases": ["stampede"]}),
+            "inbox/caching.md": "---\ntitle: Other\n---\n# Other\n[[stampede]]\n",
+        }
+    )
     found = codes(root)
     assert any(c[2] == "BB301" for c in found)
     assert any(c[2] == "BB302" and c[0] == "01_patterns/caching.md" for c in found)
 
 
 def decision(title: str, **extra) -> dict:
-    return {"title": title, "type": "decision", "status": "accepted", "date": "2026-01-01", "affects": ["caching"], **extra}
+    return {
+        "title": title,
+        "type": "decision",
+        "status": "accepted",
+        "date": "2026-01-01",
+        "affects": ["caching"],
+        **extra,
+    }
 
 
 def test_supersede_rules(make_vault):
-    root = make_vault({
-        **linked_pair(),
-        "03_decisions/a.md": decision("A", status="superseded", **{"superseded-by": ["b"]}),
-        "03_decisions/b.md": decision("B"),
-        "03_decisions/c.md": decision("C", supersedes=["a"]),  # a second successor: conflict
-        "03_decisions/d.md": decision("D", status="superseded"),  # no successor
-        "03_decisions/e.md": decision("E", supersedes=["f"]),
-        "03_decisions/f.md": decision("F", status="superseded", supersedes=["e"]),  # cycle e <-> f
-        "03_decisions/g.md": decision("G", supersedes=["h"]),
-        "03_decisions/h.md": decision("H"),  # superseded but still accepted
-    })
+    root = make_vault(
+        {
+            **linked_pair(),
+            "03_decisions/a.md": decision("A", status="superseded", **{"superseded-by": ["b"]}),
+            "03_decisions/b.md": decision("B"),
+            "03_decisions/c.md": decision("C", supersedes=["a"]),  # a second successor: conflict
+            "03_decisions/d.md": decision("D", status="superseded"),  # no successor
+            "03_decisions/e.md": decision("E", supersedes=["f"]),
+            "03_decisions/f.md": decision("F", status="superseded", supersedes=["e"]),  # cycle e <-> f
+            "03_decisions/g.md": decision("G", supersedes=["h"]),
+            "03_decisions/h.md": decision("H"),  # superseded but still accepted
+        }
+    )
     found = codes(root)
     assert any(c[2] == "BB401" and c[0] == "03_decisions/a.md" for c in found)
     assert any(c[2] == "BB402" and c[0] == "03_decisions/d.md" for c in found)
@@ -176,22 +218,27 @@ def test_supersede_rules(make_vault):
 
 
 def test_orphans_and_staleness(make_vault):
-    root = make_vault({**linked_pair(extra_failure={"reviewed": "2025-01-01"}),
-                       "01_patterns/lonely.md": pattern("Lonely")})
+    root = make_vault(
+        {**linked_pair(extra_failure={"reviewed": "2025-01-01"}), "01_patterns/lonely.md": pattern("Lonely")}
+    )
     report = check_vault(load_vault(root), today=TODAY)
-    assert [(p.path, p.severity) for p in report.problems if p.code == "BB501"] == [("01_patterns/lonely.md", "warning")]
+    assert [(p.path, p.severity) for p in report.problems if p.code == "BB501"] == [
+        ("01_patterns/lonely.md", "warning")
+    ]
     stale = [p for p in report.problems if p.code == "BB502"]
     assert stale and stale[0].severity == "info" and "days ago" in stale[0].message
 
 
 def test_config_adds_types_sections_and_ignores(make_vault):
-    root = make_vault({
-        **linked_pair(),
-        "backbrain.toml": '[types.runbook]\nfolder = "06_runbooks"\nrequired_sections = ["Symptoms"]\n'
-                          '[types.pattern]\nrequired_sections = ["Problem"]\n[check]\nignore = ["orphan"]\n',
-        "06_runbooks/r.md": "---\ntitle: R\n---\n# R\n\n## Fix\n\nRestart.\n",
-        "01_patterns/lonely.md": note_text(pattern("Lonely"), "# Lonely\n\n## Problem\n\nIt is alone.\n"),
-    })
+    root = make_vault(
+        {
+            **linked_pair(),
+            "backbrain.toml": '[types.runbook]\nfolder = "06_runbooks"\nrequired_sections = ["Symptoms"]\n'
+            '[types.pattern]\nrequired_sections = ["Problem"]\n[check]\nignore = ["orphan"]\n',
+            "06_runbooks/r.md": "---\ntitle: R\n---\n# R\n\n## Fix\n\nRestart.\n",
+            "01_patterns/lonely.md": note_text(pattern("Lonely"), "# Lonely\n\n## Problem\n\nIt is alone.\n"),
+        }
+    )
     assert codes(root) == [("06_runbooks/r.md", 4, "BB101")]
 
 

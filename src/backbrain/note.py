@@ -234,6 +234,7 @@ def _read_structure(note: Note) -> None:
     task_done, task_start = False, 0
     code: list[str] | None = None
     code_lang, code_start = "", 0
+    value: Any
     events = pyromark.events_with_range(note.body, options=MARKDOWN_OPTIONS, merge_text=True)
     for event, span in events:
         if type(event) is not dict:
