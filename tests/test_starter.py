@@ -45,9 +45,13 @@ def test_word_minimums_hold():
     assert short == {}
 
 
+def lacks_references(note) -> bool:
+    section = note.section("References")
+    return section is None or section.is_empty
+
+
 def test_every_note_cites_references():
-    missing = [n.id for n in starter().notes.values() if n.section("References") is None or n.section("References").is_empty]
-    assert missing == []
+    assert [n.id for n in starter().notes.values() if lacks_references(n)] == []
 
 
 def test_link_bar():

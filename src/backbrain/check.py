@@ -255,7 +255,7 @@ def _link_problems(vault: Vault, note: Note, today: dt.date) -> Iterator[Problem
             if link.anchor and not note.has_anchor(link.anchor):
                 yield problem(note, link.line, "broken-anchor", f"No heading '{link.anchor}' in this note.")
             continue
-        target = vault.resolve(link.target)
+        target = vault.notes.get(link.target_id) if link.target_id else None
         if target is None:
             yield problem(
                 note,

@@ -36,11 +36,14 @@ class FrontMatter:
     error_line: int = 1
     body: str = ""
     body_line: int = 1  # line of the file where the body starts
-    key_lines: dict[str, int] = field(default_factory=dict)
     raw: str = ""  # the YAML text between the delimiters
+    _key_lines: dict[str, int] | None = None
 
     def line_of(self, key: str) -> int:
-        return self.key_lines.get(key, 1)
+        """The file line where a top-level key is set (computed on demand: only problems need it)."""
+        if self._key_lines is None:
+            self._key_lines = _key_lines(self.raw) if self.present else {}
+        return self._key_lines.get(key, 1)
 
 
 def split_front_matter(text: str) -> tuple[str | None, str, int, bool]:
@@ -67,7 +70,6 @@ def parse_front_matter(text: str) -> FrontMatter:
         return result
     result.present = True
     result.raw = yaml_text
-    result.key_lines = _key_lines(yaml_text)
     if not terminated:
         result.error = "front matter is not closed: add a line with only '---' after it"
         return result

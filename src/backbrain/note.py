@@ -34,10 +34,22 @@ _ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 @dataclass
 class Section:
+    """A heading and the Markdown under it, up to the next heading of the same or higher level.
+
+    The text is a slice of the note's body taken on demand, so a note carries its text once
+    (that keeps loading a 10,000-note vault in a worker process cheap to send back).
+    """
+
     title: str
     level: int
     line: int
-    text: str  # the Markdown between this heading and the next heading of the same or higher level
+    start: int  # character offsets into `source`
+    end: int
+    source: str = field(repr=False)
+
+    @property
+    def text(self) -> str:
+        return self.source[self.start : self.end]
 
     @property
     def is_empty(self) -> bool:
@@ -51,6 +63,7 @@ class Link:
     label: str | None
     line: int
     embed: bool = False
+    target_id: str | None = None  # set when the vault resolves the link; None means broken
 
 
 @dataclass
@@ -94,6 +107,7 @@ class Note:
     inline_tags: list[str] = field(default_factory=list)
     decode_error: str | None = None
     size: int = 0
+    _section_map: dict[str, Section] | None = field(default=None, repr=False, compare=False)
 
     @property
     def title(self) -> str:
@@ -128,8 +142,11 @@ class Note:
 
     def section(self, title: str) -> Section | None:
         """The H2 section with this title (case-insensitive), or None."""
-        wanted = normalize_heading(title)
-        return next((s for s in self.sections if normalize_heading(s.title) == wanted), None)
+        if self._section_map is None:
+            self._section_map = {}
+            for section in self.sections:
+                self._section_map.setdefault(normalize_heading(section.title), section)
+        return self._section_map.get(normalize_heading(title))
 
     def subsection(self, parent: str, title: str) -> Section | None:
         wanted_parent, wanted = normalize_heading(parent), normalize_heading(title)
@@ -200,6 +217,7 @@ def parse_note(path: Path, rel: str, raw: bytes, default_type: str) -> Note:
         decode_error=decode_error,
         size=len(raw),
     )
+    front.body = ""  # the note keeps the body; no second copy
     if decode_error is None:
         _read_structure(note)
     return note
@@ -234,27 +252,26 @@ def _read_structure(note: Note) -> None:
     task_done, task_start = False, 0
     code: list[str] | None = None
     code_lang, code_start = "", 0
-    value: Any
+    event: Any
     events = pyromark.events_with_range(note.body, options=MARKDOWN_OPTIONS, merge_text=True)
     for event, span in events:
         if type(event) is not dict:
-            continue
-        kind, value = next(iter(event.items()))
-        if kind == "Text":
-            if heading is not None:
-                heading.append(value)
-            if link is not None:
-                link.append(value)
-            if task is not None:
-                task.append(value)
-            if code is not None:
-                code.append(value)
-            elif link is None and heading is None and "#" in value:
-                note.inline_tags.extend(_INLINE_TAG.findall(value))
-        elif kind == "Start":
-            if type(value) is not dict:
+            continue  # SoftBreak, Rule, ...: nothing to collect
+        text = event.get("Text")
+        if text is not None:
+            if heading is None and link is None and task is None and code is None:
+                if "#" in text:
+                    note.inline_tags.extend(_INLINE_TAG.findall(text))
                 continue
-            tag, attrs = next(iter(value.items()))
+            for collector in (heading, link, task, code):
+                if collector is not None:
+                    collector.append(text)
+            continue
+        start = event.get("Start")
+        if start is not None:
+            if type(start) is not dict:
+                continue  # Paragraph, Item, ...
+            tag, attrs = next(iter(start.items()))
             if tag == "Heading":
                 heading, heading_level, heading_start = [], int(attrs["level"][1]), span["start"]
             elif tag == "Link" or tag == "Image":
@@ -263,9 +280,13 @@ def _read_structure(note: Note) -> None:
                     link, link_attrs, link_start, link_embed = [], attrs, span["start"], tag == "Image"
             elif tag == "CodeBlock":
                 fence = attrs.get("Fenced") if type(attrs) is dict else None
-                code, code_lang, code_start = [], (fence.split()[0] if fence and fence.split() else ""), span["start"]
-        elif kind == "End":
-            tag = next(iter(value)) if type(value) is dict else value
+                code, code_lang, code_start = [], (fence.split() or [""])[0] if fence else "", span["start"]
+            continue
+        end = event.get("End")
+        if end is not None:
+            if end == "Paragraph":
+                continue
+            tag = next(iter(end)) if type(end) is dict else end
             if tag == "Heading" and heading is not None:
                 marks.append((heading_level, heading_start, span["end"], "".join(heading).strip()))
                 heading = None
@@ -278,12 +299,15 @@ def _read_structure(note: Note) -> None:
             elif tag == "CodeBlock" and code is not None:
                 note.code_blocks.append(CodeBlock(code_lang, lines.line(code_start), "".join(code)))
                 code = None
-        elif kind == "Code":
-            for collector in (heading, task):
-                if collector is not None:
-                    collector.append(f"`{value}`" if collector is task else value)
-        elif kind == "TaskListMarker":
-            task, task_done, task_start = [], bool(value), span["start"]
+            continue
+        code_span = event.get("Code")
+        if code_span is not None:
+            if heading is not None:
+                heading.append(code_span)
+            if task is not None:
+                task.append(f"`{code_span}`")
+        elif "TaskListMarker" in event:
+            task, task_done, task_start = [], bool(event["TaskListMarker"]), span["start"]
     _build_sections(note, marks, data, lines)
 
 
@@ -296,9 +320,10 @@ def _make_link(attrs: dict[str, Any], parts: list[str], line: int, embed: bool) 
 
 
 def _build_sections(note: Note, marks: list[tuple[int, int, int, str]], data: bytes, lines: _LineIndex) -> None:
+    to_char = (lambda offset: offset) if len(data) == len(note.body) else (lambda offset: len(data[:offset].decode()))
     for index, (level, start, end, title) in enumerate(marks):
         stop = next((m[1] for m in marks[index + 1 :] if m[0] <= level), len(data))
-        section = Section(title, level, lines.line(start), data[end:stop].decode("utf-8", "replace"))
+        section = Section(title, level, lines.line(start), to_char(end), to_char(stop), note.body)
         note.headings.append(section)
         if level == 1 and note.h1 is None:
             note.h1 = title

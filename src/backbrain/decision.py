@@ -1,0 +1,221 @@
+"""Decisions (ADRs, MADR style): new, accept, supersede, and a timeline with supersede chains.
+
+Superseding changes two notes, and a half-done supersede (the new decision claims to replace the
+old one while the old one still says accepted) is worse than none, so both texts are prepared and
+validated first, written to temporary files, and only then renamed into place; if the second
+rename fails the first file is put back. Edits change only the keys involved (status, supersedes,
+superseded-by), with the same in-place front matter editor as `progress set`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from backbrain.errors import RefusedError, UsageError
+from backbrain.fsutil import fsync_dir
+from backbrain.note import Note
+from backbrain.progress import FieldValue, set_front_matter_values
+from backbrain.scaffold import create_note
+from backbrain.vault import Vault, relation_values
+
+DECISION = "decision"
+
+
+def new_decision(vault: Vault, title: str, *, today: dt.date | None = None, note_id: str | None = None) -> Path:
+    """A new MADR decision: status proposed, today's date, no deciders yet."""
+    return create_note(vault, DECISION, title, note_id=note_id, today=today, extra={"deciders": []})
+
+
+def _decision(vault: Vault, decision_id: str) -> Note:
+    note = vault.get(decision_id)
+    if note.type != DECISION:
+        raise UsageError(
+            f"'{note.id}' is a {note.type}, not a decision.", hint="List them: backbrain list --type decision"
+        )
+    return note
+
+
+def _status(note: Note) -> str:
+    value = note.meta.get("status")
+    return value if isinstance(value, str) else "proposed"
+
+
+def accept_decision(vault: Vault, decision_id: str) -> tuple[Note, bool]:
+    """Set status: accepted. Returns (note, changed); a superseded or rejected one is refused."""
+    note = _decision(vault, decision_id)
+    status = _status(note)
+    if status == "accepted":
+        return note, False
+    if status in ("superseded", "rejected", "deprecated"):
+        raise RefusedError(
+            f"'{note.id}' is {status}; accepting it again would contradict its record.",
+            hint="Write a new decision with `backbrain decision new` and let it supersede this one.",
+        )
+    text = note.path.read_text(encoding="utf-8")
+    _write_all([(note.path, set_front_matter_values(text, {"status": "accepted"}))])
+    return note, True
+
+
+def _supersede_chain(vault: Vault, start: str) -> set[str]:
+    """Every decision that `start` supersedes, directly or through others."""
+    seen: set[str] = set()
+    stack = [start]
+    while stack:
+        current = stack.pop()
+        for edge in vault.edges:
+            if edge.kind == "supersedes" and edge.source == current and edge.target not in seen:
+                seen.add(edge.target)
+                stack.append(edge.target)
+    return seen
+
+
+@dataclass
+class SupersedeResult:
+    old: Note
+    new: Note
+    changed: list[Path] = field(default_factory=list)
+
+
+def supersede_decision(vault: Vault, old_id: str, new_id: str) -> SupersedeResult:
+    """NEW supersedes OLD: NEW gets `supersedes: [OLD]`, OLD gets status superseded and
+    `superseded-by: [NEW]`. Both files change, or neither does."""
+    old, new = _decision(vault, old_id), _decision(vault, new_id)
+    if old.id == new.id:
+        raise UsageError("A decision cannot supersede itself.")
+    if new.id in _supersede_chain(vault, old.id):
+        raise RefusedError(
+            f"'{old.id}' already supersedes '{new.id}' (directly or through others); this would make a cycle.",
+            hint="Supersede the newest decision in the chain instead.",
+        )
+    new_updates: dict[str, FieldValue] = {"supersedes": _with(new.meta.get("supersedes"), old.id)}
+    old_updates: dict[str, FieldValue] = {
+        "status": "superseded",
+        "superseded-by": _with(old.meta.get("superseded-by"), new.id),
+    }
+    plan = [
+        (new.path, set_front_matter_values(new.path.read_text(encoding="utf-8"), new_updates)),
+        (old.path, set_front_matter_values(old.path.read_text(encoding="utf-8"), old_updates)),
+    ]
+    changed = _write_all(plan)
+    return SupersedeResult(old, new, changed)
+
+
+def _with(value: Any, item: str) -> list[str]:
+    items = relation_values(value)
+    return items if item in items else [*items, item]
+
+
+# Tests replace this to simulate a failure between the renames; everything else uses os.replace.
+_replace: Callable[[str | os.PathLike[str], str | os.PathLike[str]], None] = os.replace
+
+
+def _write_all(plan: list[tuple[Path, str]]) -> list[Path]:
+    """Write every (path, text) or none: temp files first, then renames, undoing earlier renames
+    if a later one fails. Files whose text is unchanged are left alone."""
+    work = [(path, text) for path, text in plan if path.read_text(encoding="utf-8") != text]
+    staged: list[tuple[Path, str, str]] = []  # (target, temp file, backup of the original)
+    try:
+        for path, text in work:
+            staged.append((path, _temp_copy(path, text.encode("utf-8")), _temp_copy(path, path.read_bytes())))
+        done: list[tuple[Path, str]] = []
+        try:
+            for path, temp, backup in staged:
+                _replace(temp, path)
+                done.append((path, backup))
+        except BaseException:
+            for path, backup in reversed(done):
+                os.replace(backup, path)
+            raise
+        for path in {p.parent for p, _ in work}:
+            fsync_dir(path)
+    finally:
+        for _path, temp, backup in staged:
+            for leftover in (temp, backup):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(leftover)
+    return [path for path, _ in work]
+
+
+def _temp_copy(path: Path, data: bytes) -> str:
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return temp
+
+
+# -- timeline -----------------------------------------------------------------------------------
+@dataclass
+class TimelineEntry:
+    id: str
+    title: str
+    date: str
+    status: str
+    supersedes: list[str]
+    superseded_by: list[str]
+    chain: list[str]  # oldest to newest through supersede relations, when there is one
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "date": self.date,
+            "status": self.status,
+            "supersedes": self.supersedes,
+            "superseded_by": self.superseded_by,
+            "chain": self.chain,
+        }
+
+
+def decision_timeline(vault: Vault) -> list[TimelineEntry]:
+    """Every decision by date (then id), with its status and the chain it belongs to."""
+    notes = vault.by_type(DECISION)
+    newer: dict[str, list[str]] = {}
+    older: dict[str, list[str]] = {}
+    for edge in vault.edges:
+        if edge.kind == "supersedes":
+            older.setdefault(edge.source, []).append(edge.target)
+            newer.setdefault(edge.target, []).append(edge.source)
+    entries = [
+        TimelineEntry(
+            note.id,
+            note.title,
+            str(note.meta.get("date") or ""),
+            _status(note),
+            sorted(set(older.get(note.id, []))),
+            sorted(set(newer.get(note.id, []))),
+            _chain(note.id, older, newer),
+        )
+        for note in notes
+    ]
+    return sorted(entries, key=lambda e: (e.date, e.id))
+
+
+def _chain(start: str, older: dict[str, list[str]], newer: dict[str, list[str]]) -> list[str]:
+    """The line of decisions through `start`: follow the first predecessor back, then the first
+    successor forward (bounded, so a hand-made cycle cannot loop)."""
+    if start not in older and start not in newer:
+        return []
+    back: list[str] = []
+    current = start
+    while older.get(current) and len(back) < 100:
+        current = sorted(older[current])[0]
+        if current in back or current == start:
+            break
+        back.append(current)
+    forward: list[str] = []
+    current = start
+    while newer.get(current) and len(forward) < 100:
+        current = sorted(newer[current])[0]
+        if current in forward or current == start or current in back:
+            break
+        forward.append(current)
+    return [*reversed(back), start, *forward]
