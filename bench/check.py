@@ -27,9 +27,11 @@ ROOT = HERE.parent
 GEN = ROOT.parent / "shared" / "bench" / "gen_corpus.py"
 CORPORA = HERE / ".corpora"
 NODE_DIR = HERE / ".node"
-MEASURE = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
-           "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode; "
-           "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, rc)")
+MEASURE = (
+    "import resource, subprocess, sys, time; t = time.perf_counter(); "
+    "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode; "
+    "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, rc)"
+)
 
 
 def corpus(n: int) -> Path:
@@ -52,8 +54,9 @@ def markdownlint() -> list[str] | None:
 def measure(command: list[str], cwd: Path, runs: int) -> dict[str, float]:
     times, rss = [], []
     for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", MEASURE, *command], cwd=cwd, capture_output=True, text=True,
-                             check=True).stdout.split()
+        out = subprocess.run(
+            [sys.executable, "-c", MEASURE, *command], cwd=cwd, capture_output=True, text=True, check=True
+        ).stdout.split()
         times.append(float(out[0]))
         rss.append(int(out[1]) / 1024)
     return {"median_s": statistics.median(times), "min_s": min(times), "peak_mb": max(rss)}
@@ -72,8 +75,10 @@ def main() -> None:
         results["markdownlint-cli2"] = measure([*lint, "**/*.md"], root, max(1, args.runs - 2))
     results["backbrain --version"] = measure([*backbrain, "--version"], root, 7)
     results["python3 -c pass"] = measure([sys.executable, "-c", "pass"], root, 7)
-    print(f"# {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} cores, "
-          f"{platform.python_implementation()} {platform.python_version()}, {args.n} notes")
+    print(
+        f"# {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} cores, "
+        f"{platform.python_implementation()} {platform.python_version()}, {args.n} notes"
+    )
     for name, figures in results.items():
         print(f"{name:22s} median {figures['median_s']:7.3f} s   peak {figures['peak_mb']:7.1f} MB")
     if "markdownlint-cli2" in results:
