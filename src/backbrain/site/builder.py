@@ -1,0 +1,328 @@
+"""Building the site: every page once, then only the pages a change touches.
+
+Each page's context (plain data, see model.py) is hashed into a fingerprint. A page whose fingerprint
+matches the previous build's is neither rendered nor written; a page that renders to the same bytes
+as before is not written either. The manifest of fingerprints and output hashes is the build cache.
+While serving, `update()` re-parses only the changed files, re-indexes the vault in memory and looks
+only at the pages that can show those notes: their own, their neighbours' (relation and backlink
+panels, the neighbourhood), the listings they appear in, their tags, and the data files.
+
+A full build of many pages is split between two processes with fork(): the vault is loaded once,
+the child renders half of the pages into the same fresh folder and reports what it wrote.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from backbrain.note import Note
+from backbrain.site import searchindex
+from backbrain.site.graph import graph_json
+from backbrain.site.markdown import highlight_css
+from backbrain.site.model import SiteModel
+from backbrain.site.output import (
+    CACHE_FORMAT,
+    MARKER,
+    FreshDir,
+    LiveDir,
+    check_output_dir,
+    digest,
+    load_manifest,
+    save_manifest,
+)
+from backbrain.site.render import STATIC, PageRenderer, code_digest
+from backbrain.site.urls import file_for
+from backbrain.site.vaultcache import refresh_vault
+from backbrain.vault import Vault, is_attachment, load_vault
+
+PARALLEL_MIN_PAGES = 400
+Entry = list[Any]  # [fingerprint, output hash, assets]
+
+
+@dataclass
+class BuildReport:
+    out: Path
+    pages: int = 0
+    rendered: int = 0
+    written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    full: bool = False
+    seconds: float = 0.0
+
+
+@dataclass
+class _Job:
+    kind: str
+    key: str
+    url: str
+    file: str
+    ctx: dict[str, Any]
+    fp: str
+
+
+class SiteBuilder:
+    """Owns one output folder and its manifest; `build()` from disk, `update()` after edits."""
+
+    def __init__(
+        self, vault_root: Path, out: Path, cache_file: Path, *, read_only: bool = False, live: bool = False,
+        workers: int = 2,
+    ) -> None:  # fmt: skip
+        self.root = Path(vault_root).resolve()
+        self.out = Path(out).resolve()
+        self.cache_file = cache_file
+        self.read_only = read_only
+        self.live = live
+        self.workers = workers
+        self.code = code_digest()
+        self.vault: Vault | None = None
+        self.model: SiteModel | None = None
+        self.manifest: dict[str, Any] | None = load_manifest(cache_file, self.code)
+        self.mtimes: dict[str, float] = {}
+        self.version = "0"
+        self._search: dict[str, tuple[Note, str]] = {}
+        check_output_dir(self.out, self.root)
+
+    # -- entry points -----------------------------------------------------------------------------------
+    def build(self, clean: bool = False) -> BuildReport:
+        """Load the vault from disk and bring the whole site up to date (everything, with clean)."""
+        started = time.perf_counter()
+        vault = load_vault(self.root, read_only=self.read_only)
+        self.mtimes = {note.rel: _mtime(note.path) for note in vault.files}
+        report = self._publish(vault, None, clean)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def update(self, changed: Iterable[Path]) -> BuildReport:
+        """Rebuild after these files changed (notes, attachments, lab results, backbrain.toml)."""
+        started = time.perf_counter()
+        rels = self._vault_rels(changed)
+        if self.vault is None or "backbrain.toml" in rels:
+            return self.build()
+        old = self.vault
+        old_model = self.model
+        refreshed = refresh_vault(old, rels)
+        for rel in refreshed.changed_notes:
+            self.mtimes[rel] = _mtime(self.root / rel)
+        candidates = self._affected(old, refreshed.vault, refreshed.changed_notes, refreshed.changed_files)
+        if old_model is not None:
+            for name in refreshed.changed_labs:
+                old_model.labs.pop(name, None)
+        report = self._publish(refreshed.vault, candidates, False)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    # -- what a change touches ----------------------------------------------------------------------------
+    def _vault_rels(self, changed: Iterable[Path]) -> set[str]:
+        rels = set()
+        for path in changed:
+            path = Path(path)
+            absolute = path if path.is_absolute() else self.root / path
+            try:
+                rel = absolute.resolve(strict=False).relative_to(self.root)
+            except ValueError:
+                continue
+            if absolute.resolve(strict=False).is_relative_to(self.out):
+                continue
+            if any(part.startswith(".") or part in {"node_modules", "__pycache__"} for part in rel.parts):
+                continue
+            rels.add(rel.as_posix())
+        return rels
+
+    def _affected(self, old: Vault, new: Vault, notes: set[str], files: set[str]) -> set[str] | None:
+        """Output files that may show the changed notes; None means every page (the navigation changed)."""
+        model = self.model
+        if model is None:
+            return None
+        old_by_rel = {n.rel: n for n in old.files}
+        new_by_rel = {n.rel: n for n in new.files}
+        changed = [n for rel in notes for n in (old_by_rel.get(rel), new_by_rel.get(rel)) if n is not None]
+        ids = {n.id for n in changed}
+        touched = set(ids)
+        for note_id in ids:
+            if note_id in old.notes:
+                touched |= old.neighbours(note_id)
+            if note_id in new.notes:
+                touched |= new.neighbours(note_id)
+        names = {Path(f).name.lower() for f in files}
+        for note in new.notes.values():
+            if any(is_attachment(link.target) and Path(link.target).name.lower() in names for link in note.links):
+                touched.add(note.id)
+            lab = note.meta.get("lab")
+            if isinstance(lab, str) and any(f.startswith(f"labs/{lab}/") for f in files):
+                touched.add(note.id)
+        new_model = SiteModel(new, live=self.live, mtimes=self.mtimes)
+        if new_model.nav != model.nav:
+            return None
+        result = {file_for(new_model.urls.note(i)) for i in touched if i in new.notes}
+        result |= {"index.html", "tags/index.html", "timeline/index.html", "graph/index.html", "404.html"}
+        for note in changed:
+            result.add(file_for(new_model.urls.type_index(note.type)))
+            result |= {file_for(new_model.urls.tag(tag)) for tag in note.tags}
+        return result
+
+    # -- publishing ---------------------------------------------------------------------------------------
+    def _publish(self, vault: Vault, candidates: set[str] | None, clean: bool) -> BuildReport:
+        old = self.manifest if self.manifest and self.manifest.get("live") == self.live else None
+        cold = clean or old is None or not (self.out / MARKER).is_file()
+        old_pages: dict[str, Entry] = {} if cold or old is None else old["pages"]
+        model = SiteModel(vault, live=self.live, mtimes=self.mtimes)
+        target: FreshDir | LiveDir = FreshDir(self.out) if cold else LiveDir(self.out)
+        report = BuildReport(self.out, full=cold)
+        try:
+            pages, jobs = self._plan(model, old_pages, None if cold else candidates)
+            results = self._render_jobs(model, jobs, target, old_pages)
+            for file, entry, wrote in results:
+                pages[file] = entry
+                if wrote:
+                    report.written.append(file)
+            report.rendered = len(jobs)
+            self._data_files(model, target, pages, old_pages, report)
+            assets = self._copy_assets(vault, pages, target, {} if cold else old.get("assets", {}) if old else {})
+            if isinstance(target, FreshDir):
+                self._copy_static(target)
+                target.swap_in()
+            else:
+                for file in sorted(set(old_pages) - set(pages)):
+                    target.remove(file)
+                    report.removed.append(file)
+        except BaseException:
+            if isinstance(target, FreshDir):
+                target.discard()
+            raise
+        report.pages = sum(1 for file in pages if file.endswith(".html"))
+        self.vault, self.model = vault, model
+        self.manifest = {"format": CACHE_FORMAT, "code": self.code, "live": self.live, "pages": pages, "assets": assets}
+        save_manifest(self.cache_file, self.manifest)
+        if report.written or report.removed:
+            self.version = f"{time.time_ns():x}"
+        return report
+
+    def _plan(
+        self, model: SiteModel, old_pages: dict[str, Entry], candidates: set[str] | None
+    ) -> tuple[dict[str, Entry], list[_Job]]:
+        pages: dict[str, Entry] = {}
+        jobs = []
+        for kind, key, url in model.pages():
+            file = file_for(url)
+            previous = old_pages.get(file)
+            if candidates is not None and file not in candidates and previous is not None:
+                pages[file] = previous
+                continue
+            ctx = model.context(kind, key)
+            fp = digest(pickle.dumps(ctx, protocol=5))
+            if previous is not None and previous[0] == fp:
+                pages[file] = previous
+                continue
+            jobs.append(_Job(kind, key, url, file, ctx, fp))
+        return pages, jobs
+
+    def _render_jobs(
+        self, model: SiteModel, jobs: list[_Job], target: FreshDir | LiveDir, old_pages: dict[str, Entry]
+    ) -> list[tuple[str, Entry, bool]]:
+        renderer = PageRenderer(model, self.code[:10])
+        if self.workers < 2 or len(jobs) < PARALLEL_MIN_PAGES or not hasattr(os, "fork"):
+            return _render_share(renderer, jobs, target, old_pages)
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: render every other page, report, and leave without cleanup handlers
+            status = 1
+            try:
+                os.close(read_end)
+                payload = pickle.dumps(_render_share(renderer, jobs[1::2], target, old_pages), protocol=5)
+                with os.fdopen(write_end, "wb") as pipe:
+                    pipe.write(payload)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write_end)
+        mine = _render_share(renderer, jobs[0::2], target, old_pages)
+        with os.fdopen(read_end, "rb") as pipe:
+            payload = pipe.read()
+        _, status = os.waitpid(pid, 0)
+        if status != 0 or not payload:  # the child failed: render its share here rather than lose pages
+            return mine + _render_share(renderer, jobs[1::2], target, old_pages)
+        theirs: list[tuple[str, Entry, bool]] = pickle.loads(payload)
+        return mine + theirs
+
+    def _data_files(
+        self, model: SiteModel, target: FreshDir | LiveDir, pages: dict[str, Entry], old: dict[str, Entry],
+        report: BuildReport,
+    ) -> None:  # fmt: skip
+        """search-index.json and graph.json, written only when their bytes change."""
+        entries = []
+        cache: dict[str, tuple[Note, str]] = {}
+        for note_id in sorted(model.vault.notes):
+            note = model.vault.notes[note_id]
+            hit = self._search.get(note_id)
+            text = hit[1] if hit and hit[0] is note else searchindex.entry_json(note, model.urls)
+            cache[note_id] = (note, text)
+            entries.append(text)
+        self._search = cache
+        files = {
+            "search-index.json": searchindex.index_json(entries).encode("utf-8"),
+            "graph.json": graph_json(model.vault, model.urls).encode("utf-8"),
+        }
+        for file, data in files.items():
+            out_hash = digest(data)
+            previous = old.get(file)
+            if previous is None or previous[1] != out_hash:
+                target.write(file, data)
+                report.written.append(file)
+            pages[file] = ["", out_hash, []]
+
+    def _copy_assets(
+        self, vault: Vault, pages: dict[str, Entry], target: FreshDir | LiveDir, old: dict[str, list[int]]
+    ) -> dict[str, list[int]]:
+        """Copy the attachments that pages use (never the whole vault: journals stay private)."""
+        wanted = sorted({asset for entry in pages.values() for asset in entry[2]})
+        copied: dict[str, list[int]] = {}
+        for rel in wanted:
+            source = vault.root / rel
+            try:
+                stat = source.stat()
+            except OSError:
+                continue
+            if not source.is_file() or not source.resolve().is_relative_to(vault.root):
+                continue
+            stamp = [stat.st_size, stat.st_mtime_ns]
+            if old.get(rel) != stamp:
+                target.copy(source, "assets/" + rel)
+            copied[rel] = stamp
+        if isinstance(target, LiveDir):
+            for rel in set(old) - set(copied):
+                target.remove("assets/" + rel)
+        return copied
+
+    def _copy_static(self, target: FreshDir) -> None:
+        for path in sorted(STATIC.rglob("*")):
+            if path.is_file():
+                target.copy(path, "static/" + path.relative_to(STATIC).as_posix())
+        target.write("static/highlight.css", highlight_css().encode("utf-8"))
+
+
+def _render_share(
+    renderer: PageRenderer, jobs: list[_Job], target: FreshDir | LiveDir, old_pages: dict[str, Entry]
+) -> list[tuple[str, Entry, bool]]:
+    results = []
+    for job in jobs:
+        page = renderer.render(job.kind, job.key, job.url, job.ctx)
+        out_hash = digest(page.data)
+        previous = old_pages.get(job.file)
+        wrote = previous is None or previous[1] != out_hash
+        if wrote:
+            target.write(job.file, page.data)
+        results.append((job.file, [job.fp, out_hash, page.assets], wrote))
+    return results
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0

@@ -1,0 +1,346 @@
+"""What each page shows, as plain data: the contexts the templates render.
+
+Contexts hold only strings, numbers, lists and dicts (no Note objects, no rendered body), so a page's
+context doubles as its build fingerprint: hash it, and if the hash matches the cache the page does not
+need rendering at all. The note body enters a context as the hash of its source plus how each of its
+links resolves, which is everything its rendered HTML depends on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections import defaultdict
+from typing import Any
+
+from backbrain.note import Note
+from backbrain.schema import PLAIN_NOTE
+from backbrain.site.graph import MAX_RING, neighbourhood_svg, type_colour
+from backbrain.site.labs import LabResult, lab_name, load_lab
+from backbrain.site.urls import SiteUrls
+from backbrain.vault import Vault, is_attachment
+
+Context = dict[str, Any]
+RELATION_ORDER = [
+    "mitigated-by", "mitigates", "uses", "used-by", "risks", "risked-by",
+    "affects", "affected-by", "supersedes", "superseded-by", "related",
+]  # fmt: skip
+_BACKLINK_WIKILINK = re.compile(r"!?\[\[([^\]|#]+)(#[^\]|]*)?(?:\|([^\]]+))?\]\]")
+_DATE_FIELDS = ("date", "created", "updated", "reviewed")
+
+
+def relation_title(label: str) -> str:
+    return label.replace("-", " ").capitalize()
+
+
+def note_digest(note: Note) -> str:
+    """Content hash of a note's source: what its rendered body depends on, besides link targets."""
+    data = f"{note.rel}\0{note.type}\0{note.front.raw}\0{note.body}".encode("utf-8", "replace")
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def date_of(note: Note, key: str) -> str:
+    value = note.meta.get(key)
+    return str(value)[:10] if isinstance(value, (str, dt.date)) else ""
+
+
+class SiteModel:
+    """The vault seen as a website: page list, page contexts and the data behind the listings."""
+
+    def __init__(self, vault: Vault, *, live: bool = False, mtimes: dict[str, float] | None = None) -> None:
+        self.vault = vault
+        self.urls = SiteUrls(vault)
+        self.live = live
+        self.mtimes = mtimes or {}
+        self.labs: dict[str, LabResult | None] = {}
+        self.by_type: dict[str, list[Note]] = defaultdict(list)
+        self.by_tag: dict[str, list[Note]] = defaultdict(list)
+        for note in sorted(vault.notes.values(), key=lambda n: n.title.lower()):
+            self.by_type[note.type].append(note)
+            for tag in note.tags:
+                self.by_tag[tag].append(note)
+        self.nav = self._nav()
+
+    # -- the page list --------------------------------------------------------------------------------
+    def pages(self) -> list[tuple[str, str, str]]:
+        """(kind, key, url) for every HTML page; data files (search index, graph) are added by the builder."""
+        pages = [("home", "", ""), ("tags", "", "tags/"), ("timeline", "", "timeline/"), ("graph", "", "graph/")]
+        pages.append(("404", "", "404.html"))
+        pages.extend(("type", name, self.urls.type_index(name)) for name in self.listed_types())
+        pages.extend(("tag", tag, self.urls.tag(tag)) for tag in sorted(self.by_tag))
+        pages.extend(("note", note_id, self.urls.note(note_id)) for note_id in sorted(self.vault.notes))
+        return pages
+
+    def listed_types(self) -> list[str]:
+        """Types with notes, in config order; the eight built-in entry types always get an index page."""
+        return [name for name in self.vault.config.types if self.by_type.get(name) or name != PLAIN_NOTE]
+
+    def context(self, kind: str, key: str) -> Context:
+        builder = getattr(self, f"_ctx_{kind.replace('404', 'not_found')}")
+        ctx: Context = builder(key)
+        ctx["nav"] = self.nav
+        ctx["site"] = {"title": self.vault.config.site.title, "description": self.vault.config.site.description}
+        ctx["live"] = self.live
+        return ctx
+
+    def _nav(self) -> list[tuple[str, str]]:
+        items = [(self.type_label(name), self.urls.type_index(name)) for name in self.listed_types()]
+        items += [("Timeline", "timeline/"), ("Tags", "tags/"), ("Graph", "graph/")]
+        return items
+
+    def type_label(self, type_name: str) -> str:
+        spec = self.vault.config.types.get(type_name)
+        return (spec.label if spec and spec.label else type_name.replace("-", " ").capitalize()) or type_name
+
+    # -- shared pieces --------------------------------------------------------------------------------
+    def ref(self, note: Note) -> Context:
+        return {"url": self.urls.note(note.id), "title": note.title, "type": note.type, "summary": note.summary}
+
+    def ref_id(self, note_id: str) -> Context | None:
+        note = self.vault.notes.get(note_id)
+        return self.ref(note) if note else None
+
+    def changed_on(self, note: Note) -> str:
+        """The date shown in 'recent changes': updated, else created, else the file's modification day."""
+        stamp = date_of(note, "updated") or date_of(note, "created")
+        if stamp:
+            return stamp
+        mtime = self.mtimes.get(note.rel)
+        return dt.date.fromtimestamp(mtime).isoformat() if mtime else ""
+
+    def lab(self, note: Note) -> LabResult | None:
+        name = lab_name(note.meta)
+        if name is None:
+            return None
+        if name not in self.labs:
+            self.labs[name] = load_lab(self.vault.root, name)
+        return self.labs[name]
+
+    # -- contexts -------------------------------------------------------------------------------------
+    def _ctx_home(self, key: str) -> Context:
+        notes = list(self.vault.notes.values())
+        articles = self.by_type.get("article", [])
+        focus: dict[str, list[Context]] = defaultdict(list)
+        for note in articles:
+            area = note.meta.get("focus-area")
+            if isinstance(area, str) and area.strip():
+                focus[area.strip()].append(self.ref(note))
+        recent = sorted(notes, key=lambda n: (self.changed_on(n), self.mtimes.get(n.rel, 0.0), n.id), reverse=True)
+        return {
+            "page_title": self.vault.config.site.title,
+            "focus_areas": sorted(focus.items()),
+            "start_here": [self.ref(n) for n in notes if n.meta.get("start-here") is True],
+            "flagship": [self.ref(n) | {"takeaway": _text(n.meta.get("takeaway"))} for n in articles
+                         if n.meta.get("flagship") is True],
+            "recent": [self.ref(n) | {"date": self.changed_on(n)} for n in recent[:12]],
+            "sections": [
+                {"label": self.type_label(t), "url": self.urls.type_index(t), "count": len(self.by_type.get(t, [])),
+                 "colour": type_colour(t)}
+                for t in self.listed_types()
+            ],
+            "roadmap": self._roadmap_areas(summary_only=True),
+            "total": len(notes),
+        }  # fmt: skip
+
+    def _ctx_type(self, type_name: str) -> Context:
+        notes = self.by_type.get(type_name, [])
+        rows = []
+        for note in notes:
+            row = self.ref(note) | {"tags": note.tags[:6], "progress": note.progress}
+            if type_name == "decision":
+                row |= {"status": _text(note.meta.get("status")), "date": date_of(note, "date")}
+            rows.append(row)
+        ctx: Context = {"page_title": self.type_label(type_name), "type": type_name, "notes": rows}
+        if type_name == "topic":
+            ctx["areas"] = self._roadmap_areas(summary_only=False)
+        return ctx
+
+    def _roadmap_areas(self, summary_only: bool) -> list[Context]:
+        topics = self.by_type.get("topic", [])
+        if not topics:
+            return []
+        areas = [(area.id, area.title) for area in self.vault.config.roadmap.areas]
+        known = {area_id for area_id, _ in areas}
+        grouped: dict[str, list[Note]] = defaultdict(list)
+        for note in topics:
+            area = _text(note.meta.get("area"))
+            grouped[area if area in known else "other"].append(note)
+        if grouped.get("other"):
+            areas.append(("other", "Other topics"))
+        result = []
+        for area_id, title in areas:
+            members = sorted(grouped.get(area_id, []), key=lambda n: (_order(n), n.title.lower()))
+            done = sum(1 for n in members if n.progress == "completed")
+            doing = sum(1 for n in members if n.progress == "in-progress")
+            item: Context = {"id": area_id, "title": title, "total": len(members), "done": done, "doing": doing}
+            if not summary_only:
+                item["topics"] = [self.ref(n) | {"progress": n.progress, "phase": n.phase or ""} for n in members]
+            result.append(item)
+        return result
+
+    def _ctx_tags(self, key: str) -> Context:
+        tags = [(tag, self.urls.tag(tag), len(notes)) for tag, notes in sorted(self.by_tag.items())]
+        return {"page_title": "Tags", "tags": tags}
+
+    def _ctx_tag(self, tag: str) -> Context:
+        return {"page_title": f"#{tag}", "tag": tag, "notes": [self.ref(n) for n in self.by_tag.get(tag, [])]}
+
+    def _ctx_timeline(self, key: str) -> Context:
+        decisions = sorted(self.by_type.get("decision", []), key=lambda n: (date_of(n, "date"), n.id), reverse=True)
+        items = []
+        for note in decisions:
+            rel = self.vault.relations(note.id)
+            items.append(
+                self.ref(note)
+                | {
+                    "date": date_of(note, "date") or "undated",
+                    "status": _text(note.meta.get("status")) or "unknown",
+                    "supersedes": [r for r in map(self.ref_id, rel.get("supersedes", [])) if r],
+                    "superseded_by": [r for r in map(self.ref_id, rel.get("superseded-by", [])) if r],
+                }
+            )
+        return {"page_title": "Decision timeline", "decisions": items, "chains": self._chains(decisions)}
+
+    def _chains(self, decisions: list[Note]) -> list[list[Context]]:
+        """Supersede chains, oldest first, each starting at a decision that supersedes nothing."""
+        chains = []
+        for note in decisions:
+            rel = self.vault.relations(note.id)
+            if rel.get("supersedes") or not rel.get("superseded-by"):
+                continue
+            chain, current, seen = [self.ref(note)], note.id, {note.id}
+            while True:
+                nxt = [n for n in self.vault.relations(current).get("superseded-by", []) if n not in seen]
+                if not nxt:
+                    break
+                current = nxt[0]
+                seen.add(current)
+                ref = self.ref_id(current)
+                if ref:
+                    chain.append(ref)
+            chains.append(chain)
+        return chains
+
+    def _ctx_graph(self, key: str) -> Context:
+        types = sorted(self.by_type)
+        legend = [(self.type_label(t), t, len(self.by_type[t])) for t in types]
+        return {"page_title": "Knowledge graph", "legend": legend, "count": len(self.vault.notes)}
+
+    def _ctx_not_found(self, key: str) -> Context:
+        return {"page_title": "Page not found"}
+
+    def _ctx_note(self, note_id: str) -> Context:
+        note = self.vault.notes[note_id]
+        relations = self.vault.relations(note_id)
+        panels = []
+        for label in sorted(relations, key=lambda k: RELATION_ORDER.index(k) if k in RELATION_ORDER else 99):
+            refs = [r for r in map(self.ref_id, relations[label]) if r]
+            if refs:
+                panels.append({"label": label, "title": relation_title(label), "notes": refs})
+        neighbours = sorted(self.vault.neighbours(note_id))
+        ring = [(self.urls.note(n), self.vault.notes[n].title, self.vault.notes[n].type) for n in neighbours]
+        links = []
+        for link in note.links:
+            target = None if link.embed and is_attachment(link.target) else self.vault.resolve(link.target)
+            asset = self.vault.resolve_attachment(link.target) if target is None else None
+            links.append((link.target, target.id if target else None, target.title if target else None, asset))
+        lab = self.lab(note)
+        ctx: Context = {
+            "page_title": note.title,
+            "note": {
+                "id": note.id, "title": note.title, "type": note.type, "type_label": self.type_label(note.type),
+                "type_url": self.urls.type_index(note.type), "colour": type_colour(note.type), "rel": note.rel,
+                "summary": note.summary, "aliases": note.aliases, "progress": note.progress, "phase": note.phase,
+                "tags": [(tag, self.urls.tag(tag)) for tag in note.tags], "fields": self._fields(note),
+                "tasks": (sum(t.done for t in note.tasks), len(note.tasks)), "resources": _resources(note),
+            },
+            "body_digest": note_digest(note),
+            "links": links,
+            "panels": panels,
+            "backlinks": self._backlinks(note_id),
+            "ring": ring,
+            "ring_hidden": max(0, len(ring) - MAX_RING),
+            "lab": _lab_context(lab),
+        }  # fmt: skip
+        if self.live:
+            ctx["problems"] = self.problems(note)
+        return ctx
+
+    def problems(self, note: Note) -> list[tuple[int, str, str, str]]:
+        """`backbrain check`'s findings for one note, shown on its page while serving."""
+        from backbrain.check import check_note
+
+        found = check_note(self.vault, note, dt.date.today())
+        return [(p.line, p.code, p.severity, p.message) for p in found]
+
+    def neighbourhood(self, ctx: Context, root: str) -> str:
+        note = ctx["note"]
+        return neighbourhood_svg((self.urls.note(note["id"]), note["title"], note["type"]), ctx["ring"], root)
+
+    def _fields(self, note: Note) -> list[tuple[str, str]]:
+        fields = [(key.capitalize(), date_of(note, key)) for key in _DATE_FIELDS if date_of(note, key)]
+        for key in ("status", "deciders", "takeaway", "focus-area", "area", "order"):
+            value = note.meta.get(key)
+            if isinstance(value, list):
+                value = ", ".join(str(v) for v in value)
+            if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
+                fields.append((relation_title(key), str(value)))
+        return fields
+
+    def _backlinks(self, note_id: str) -> list[Context]:
+        grouped: dict[str, list[str]] = {}
+        for backlink in self.vault.backlinks(note_id):
+            grouped.setdefault(backlink.source, [])
+            context = self._readable(backlink.context)
+            if context and context not in grouped[backlink.source] and len(grouped[backlink.source]) < 3:
+                grouped[backlink.source].append(context)
+        result = []
+        for source, contexts in grouped.items():
+            ref = self.ref_id(source)
+            if ref:
+                result.append(ref | {"contexts": contexts})
+        return sorted(result, key=lambda r: r["title"].lower())
+
+    def _readable(self, line: str) -> str:
+        """A backlink's sentence with [[links]] shown as their labels or the linked notes' titles."""
+
+        def label(match: re.Match[str]) -> str:
+            if match.group(3):
+                return match.group(3)
+            target = self.vault.resolve(match.group(1))
+            return target.title if target else match.group(1)
+
+        return _BACKLINK_WIKILINK.sub(label, line)
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _order(note: Note) -> int:
+    value = note.meta.get("order")
+    return value if isinstance(value, int) and not isinstance(value, bool) else 10**6
+
+
+def _resources(note: Note) -> list[tuple[str, str]]:
+    """Topic resources as (title, url); only http(s) URLs become links."""
+    items = note.meta.get("resources")
+    result = []
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict):
+            title, url = str(item.get("title") or item.get("url") or ""), str(item.get("url") or "")
+        else:
+            title, url = str(item), str(item)
+        if title:
+            result.append((title, url if url.startswith(("https://", "http://")) else ""))
+    return result
+
+
+def _lab_context(lab: LabResult | None) -> Context | None:
+    if lab is None:
+        return None
+    return {
+        "name": lab.name, "metrics": lab.metrics, "rows": lab.rows, "params": lab.params, "seed": lab.seed,
+        "plot": f"assets/labs/{lab.name}/plot.svg" if lab.plot else None, "digest": lab.digest,
+    }  # fmt: skip

@@ -1,0 +1,119 @@
+"""The output folder: where a build writes, and how it never leaves a half-written site behind.
+
+A full build renders into a fresh temporary folder next to the output and swaps it in with renames,
+so readers (and `serve`) see either the old site or the new one. An incremental build replaces only
+the files whose bytes changed, each with backbrain.fsutil's atomic write. The marker file guards
+against `--out ~/Documents` wiping a folder that backbrain did not create.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+from backbrain.errors import RefusedError
+from backbrain.fsutil import atomic_write_bytes, atomic_write_text
+
+MARKER = ".backbrain-site"
+CACHE_FORMAT = 2
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def check_output_dir(out: Path, vault_root: Path) -> None:
+    """Refuse output folders that would overwrite the notes or a folder backbrain did not create."""
+    out, vault_root = out.resolve(), vault_root.resolve()
+    if out == vault_root or vault_root.is_relative_to(out):
+        raise RefusedError(
+            f"--out {out} contains the knowledge base itself.", hint="Choose a folder outside the vault."
+        )
+    if out.is_relative_to(vault_root) and not out.is_relative_to(vault_root / ".backbrain"):
+        parts = out.relative_to(vault_root).parts
+        if not parts or not parts[0].startswith(("_", ".")):
+            raise RefusedError(
+                f"--out {out} is inside the knowledge base, so its pages would be read as notes.",
+                hint="Use a folder outside the vault, or one whose name starts with '_' or '.' (e.g. _site).",
+            )
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).is_file())):
+        raise RefusedError(
+            f"--out {out} exists and was not made by `backbrain build`; refusing to replace it.",
+            hint="Pick an empty or new folder (a build replaces the whole folder).",
+        )
+
+
+class FreshDir:
+    """A full build's folder: written without per-file fsync, then swapped in for the old one."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.path = out.parent / f".{out.name}.building-{uuid.uuid4().hex[:8]}"
+        self.path.mkdir(parents=True)
+        (self.path / MARKER).write_text("Made by `backbrain build`; safe to delete.\n", encoding="utf-8")
+
+    def write(self, rel: str, data: bytes) -> None:
+        path = self.path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+    def copy(self, source: Path, rel: str) -> None:
+        target = self.path / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+
+    def swap_in(self) -> None:
+        old = self.out.parent / f".{self.out.name}.old-{uuid.uuid4().hex[:8]}"
+        if self.out.exists():
+            os.replace(self.out, old)
+        os.replace(self.path, self.out)
+        shutil.rmtree(old, ignore_errors=True)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+class LiveDir:
+    """An existing output folder updated in place, one atomic file replacement at a time."""
+
+    def __init__(self, out: Path) -> None:
+        self.path = out
+
+    def write(self, rel: str, data: bytes) -> None:
+        atomic_write_bytes(self.path / rel, data)
+
+    def copy(self, source: Path, rel: str) -> None:
+        atomic_write_bytes(self.path / rel, source.read_bytes())
+
+    def remove(self, rel: str) -> None:
+        path = self.path / rel
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        parent = path.parent
+        while parent != self.path and parent.is_relative_to(self.path):
+            try:
+                parent.rmdir()  # only succeeds when empty
+            except OSError:
+                break
+            parent = parent.parent
+
+
+def load_manifest(path: Path, code: str) -> dict[str, Any] | None:
+    """The previous build's manifest, or None when absent, unreadable, or from other site code."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT or data.get("code") != code:
+        return None
+    return data
+
+
+def save_manifest(path: Path, data: dict[str, Any]) -> None:
+    atomic_write_text(path, json.dumps(data, separators=(",", ":")))

@@ -1,0 +1,74 @@
+"""Turning page contexts into HTML with the Jinja2 templates in site/templates/.
+
+Autoescaping is on for every template; the only markup that enters unescaped is the note body (which
+nh3 has sanitized) and the neighbourhood SVG (built here from escaped titles).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from backbrain.site.markdown import NoteRenderer
+from backbrain.site.model import Context, SiteModel
+from backbrain.site.urls import root_prefix
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+TEMPLATES = PACKAGE_DIR / "templates"
+STATIC = PACKAGE_DIR / "static"
+TEMPLATE_FOR = {
+    "home": "home.html", "type": "index.html", "tags": "tags.html", "tag": "tag.html", "timeline": "timeline.html",
+    "graph": "graph.html", "404": "404.html", "note": "note.html",
+}  # fmt: skip
+
+
+def code_digest() -> str:
+    """Hash of the site's own code, templates and static files: any change invalidates the build cache."""
+    digest = hashlib.blake2b(digest_size=12)
+    for path in sorted(PACKAGE_DIR.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(PACKAGE_DIR)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@dataclass
+class RenderedPage:
+    data: bytes
+    assets: list[str] = field(default_factory=list)  # vault attachments the page links to
+
+
+class PageRenderer:
+    def __init__(self, model: SiteModel, static_version: str) -> None:
+        self.model = model
+        self.static_version = static_version
+        self.notes = NoteRenderer(model.vault, model.urls)
+        self.env = Environment(
+            loader=FileSystemLoader(str(TEMPLATES)),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    def render(self, kind: str, key: str, url: str, ctx: Context) -> RenderedPage:
+        root = self.model.vault.config.site.base_url if kind == "404" else root_prefix(url)
+        extra: Context = {"root": root, "page_url": url, "static_version": self.static_version, "kind": kind}
+        assets: list[str] = []
+        if kind == "note":
+            note = self.model.vault.notes[key]
+            body = self.notes.render(note, root)
+            assets = body.assets
+            if ctx["lab"] and ctx["lab"]["plot"]:
+                assets = [*assets, f"labs/{ctx['lab']['name']}/plot.svg"]
+            extra |= {
+                "body": Markup(body.html),
+                "toc": body.toc,
+                "neighbourhood": Markup(self.model.neighbourhood(ctx, root)),
+            }
+        html = self.env.get_template(TEMPLATE_FOR[kind]).render(ctx | extra)
+        return RenderedPage(html.encode("utf-8"), assets)
