@@ -31,9 +31,7 @@ from backbrain.search.documents import (
     GraphNote,
     build_graph,
     content_hash,
-    read_doc,
     scan_notes,
-    trusted_mtime,
 )
 
 SCHEMA_VERSION = 1
@@ -229,11 +227,14 @@ class SearchIndex:
         stale = [f for f in files if force or f.rel not in stored or stored[f.rel][:2] != (f.mtime_ns, f.size)]
         graph_dirty = self.meta("graph_dirty") == "1"
         if stale or removed or graph_dirty:
-            docs = self._read_changed(stale, stored, force, report)
-            self._apply(docs, removed, files, graph_dirty)
-            report.added = sum(1 for d in docs if d.rel not in stored)
-            report.updated = len(docs) - report.added
-            report.removed = len(removed)
+            full = self._write_changed(stale, stored, force, report) or graph_dirty or bool(removed)
+            if removed:
+                with self.write() as conn:
+                    for start in range(0, len(removed), 500):
+                        _delete(conn, removed[start : start + 500])
+                report.removed = len(removed)
+            if full:
+                self._refresh_graph(files)
         if config_sig != self.meta("config_sig"):
             with self.write() as conn:
                 _set_meta(conn, "config_sig", config_sig)
@@ -256,55 +257,58 @@ class SearchIndex:
         stored_hash = self.meta("config_hash")
         return sig, stored_hash is not None and stored_hash != _config_hash(self.root)
 
-    def _read_changed(
+    def _write_changed(
         self, stale: list[FileStat], stored: dict[str, tuple[Any, ...]], force: bool, report: SyncReport
-    ) -> list[Doc]:
-        """Parse the files whose content changed; record new stats for those that only were touched."""
-        if not stale:
-            return []
-        from backbrain.schema import load_config
+    ) -> bool:
+        """Parse and write the files whose content changed, in short batches as they are parsed.
 
-        config = load_config(self.root)
-        now = time.time_ns()
-        docs, touched = [], []
-        for stat in stale:
-            try:
-                raw = Path(stat.path).read_bytes()
-            except OSError:
-                continue  # vanished between scan and read; the next sync removes it
-            mtime = trusted_mtime(stat.mtime_ns, now)
-            digest = content_hash(raw)
-            if not force and stat.rel in stored and stored[stat.rel][2] == digest:
-                touched.append((mtime, stat.size, stat.rel))
+        Returns whether the graph must be refreshed (a note's names or outgoing targets changed).
+        """
+        if not stale:
+            return False
+        from backbrain.search.reader import Touched, now_ns, read_changed, reset_config
+
+        reset_config(self.root)
+        now = now_ns()
+        jobs = [(f, None if force else (stored.get(f.rel) or (None, None, None))[2], now) for f in stale]
+        docs: list[Doc] = []
+        touched: list[Touched] = []
+        full = False
+        for item in read_changed(self.root, jobs):
+            if isinstance(item, Touched):
+                touched.append(item)
                 continue
-            docs.append(read_doc(FileStat(stat.rel, stat.path, mtime, stat.size), raw, config))
+            docs.append(item)
+            if len(docs) >= BATCH_SIZE:
+                full = self._write_docs(docs, stored, report) or full
+                docs = []
+        full = self._write_docs(docs, stored, report) or full
         if touched:
             with self.write() as conn:
-                conn.executemany("UPDATE notes SET mtime_ns = ?, size = ? WHERE rel = ?", touched)
+                conn.executemany(
+                    "UPDATE notes SET mtime_ns = ?, size = ? WHERE rel = ?",
+                    [(t.mtime_ns, t.size, t.rel) for t in touched],
+                )
             report.rehashed = len(touched)
-        return docs
+        return full
 
-    def _apply(self, docs: list[Doc], removed: list[str], files: list[FileStat], graph_dirty: bool) -> None:
-        """Write changed notes, drop removed ones, and refresh the graph when names or targets moved."""
-        old_keys = self._graph_keys([d.rel for d in docs])
-        full = graph_dirty or bool(removed) or any(old_keys.get(d.rel) != d.graph_key() for d in docs)
-        if full:
-            with self.write() as conn:
+    def _write_docs(self, docs: list[Doc], stored: dict[str, tuple[Any, ...]], report: SyncReport) -> bool:
+        """One transaction for a batch; a note keeps its relation text until the graph says otherwise."""
+        if not docs:
+            return False
+        old = self._graph_keys([d.rel for d in docs if d.rel in stored])
+        current = self._stored_relations(list(old))
+        full = any(old.get(d.rel) != d.graph_key() for d in docs)
+        with self.write() as conn:
+            if full:
                 _set_meta(conn, "graph_dirty", "1")
-        else:
-            current = self._stored_relations([d.rel for d in docs])
             for doc in docs:
                 doc.relations = current.get(doc.rel, "")
-        for start in range(0, len(docs), BATCH_SIZE):
-            with self.write() as conn:
-                for doc in docs[start : start + BATCH_SIZE]:
-                    _upsert(conn, doc)
-        if removed:
-            with self.write() as conn:
-                for start in range(0, len(removed), 500):
-                    _delete(conn, removed[start : start + 500])
-        if full:
-            self._refresh_graph(files)
+                _upsert(conn, doc)
+        added = sum(1 for d in docs if d.rel not in stored)
+        report.added += added
+        report.updated += len(docs) - added
+        return full
 
     def _graph_keys(self, rels: list[str]) -> dict[str, tuple[Any, ...]]:
         keys = {}
@@ -330,17 +334,19 @@ class SearchIndex:
         rows.sort(key=lambda r: order.get(r[1], len(order)))
         notes = [GraphNote(r[1], r[2], r[3], json.loads(r[4]), [tuple(t) for t in json.loads(r[5])]) for r in rows]
         graph = build_graph(notes)
-        changed = [
-            (graph.relation_text.get(r[2], ""), r[0]) for r in rows if graph.relation_text.get(r[2], "") != r[6]
-        ]
+        changed = [(graph.relation_text.get(r[2], ""), r[0]) for r in rows if graph.relation_text.get(r[2], "") != r[6]]
         for start in range(0, len(changed), BATCH_SIZE):
             with self.write() as conn:
                 for text, rowid in changed[start : start + BATCH_SIZE]:
                     conn.execute("UPDATE notes SET relations = ? WHERE rowid = ?", (text, rowid))
                     conn.execute("UPDATE fts SET relations = ? WHERE rowid = ?", (text, rowid))
+        old_edges = set(self.conn.execute("SELECT source, kind, target, via FROM edges"))
+        new_edges = set(graph.edges)
         with self.write() as conn:
-            conn.execute("DELETE FROM edges")
-            conn.executemany("INSERT INTO edges(source, kind, target, via) VALUES (?, ?, ?, ?)", graph.edges)
+            conn.executemany(
+                "DELETE FROM edges WHERE source = ? AND kind = ? AND target = ? AND via = ?", old_edges - new_edges
+            )
+            conn.executemany("INSERT INTO edges(source, kind, target, via) VALUES (?, ?, ?, ?)", new_edges - old_edges)
             _set_meta(conn, "graph_dirty", "0")
         if len(changed) > 1000:
             with self.write() as conn:  # merge the many small segments a big build leaves behind
@@ -370,7 +376,7 @@ def _upsert(conn: sqlite3.Connection, doc: Doc) -> None:
         " targets = excluded.targets, relations = excluded.relations RETURNING rowid",
         values,
     ).fetchone()[0]
-    conn.execute("DELETE FROM fts WHERE rowid = ?", (rowid,))
+    conn.execute("DELETE FROM fts WHERE rowid = ?", (rowid,))  # also when another process just added it
     conn.execute(
         f"INSERT INTO fts(rowid, {', '.join(FTS_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (rowid, *fts_values(doc)),
@@ -391,8 +397,9 @@ def _delete(conn: sqlite3.Connection, rels: list[str]) -> None:
 
 
 def _set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
-    conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                 (key, value))
+    conn.execute(
+        "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value)
+    )
 
 
 def _builder() -> str:

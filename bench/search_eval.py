@@ -1,0 +1,126 @@
+"""Search quality on the starter: MRR@10 and recall@5, shipped ranking vs plain FTS5 BM25.
+
+    .venv/bin/python bench/search_eval.py [--vault DIR] [--queries FILE] [--verbose] [--ablate]
+
+"Plain BM25" is the honest baseline: the same porter tokenizer, one column holding the note's
+Markdown body, every query word ORed (FTS5's strict AND finds nothing for most sentences), no
+field weights, stop words, typo fixes or name bonuses. `--ablate` turns off one shipped feature
+at a time to show what each is worth. tests/search/test_eval.py imports this file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sqlite3
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+QUERIES = ROOT / "tests" / "eval" / "queries.yaml"
+Ranker = Callable[[str], list[str]]
+
+
+def load_queries(path: Path = QUERIES) -> list[dict[str, Any]]:
+    return list(yaml.safe_load(path.read_text(encoding="utf-8"))["queries"])
+
+
+def score(ranker: Ranker, queries: list[dict[str, Any]]) -> dict[str, Any]:
+    """MRR@10 (rank of the first expected id) and recall@5 (share of expected ids in the top 5)."""
+    reciprocal, recall, misses = 0.0, 0.0, []
+    for item in queries:
+        ranked = ranker(item["query"])
+        expected = item["expect"]
+        rank = next((i + 1 for i, note_id in enumerate(ranked[:10]) if note_id in expected), None)
+        reciprocal += 1 / rank if rank else 0.0
+        recall += len(set(expected) & set(ranked[:5])) / len(expected)
+        if rank != 1:
+            misses.append((item["query"], expected, rank, ranked[:3]))
+    n = len(queries)
+    return {"mrr10": reciprocal / n, "recall5": recall / n, "misses": misses, "n": n}
+
+
+def shipped_ranker(vault: Path | None, config: Any = None) -> tuple[Ranker, Any]:
+    """The ranking `backbrain search` uses, over an index kept in a temporary folder."""
+    from backbrain.index import SearchIndex, locate_root
+    from backbrain.search.engine import search
+
+    root, _ = locate_root(vault)
+    folder = tempfile.mkdtemp(prefix="backbrain-eval-")
+    index = SearchIndex(root, Path(folder) / "index.sqlite")
+    index.sync()
+
+    def rank(text: str) -> list[str]:
+        return [hit.id for hit in search(index, text, limit=10, config=config).hits]
+
+    return rank, index
+
+
+def plain_ranker(vault: Path | None) -> Ranker:
+    """One FTS5 column with each note's body, words ORed, default bm25()."""
+    from backbrain.index import TOKENIZER, locate_root
+    from backbrain.search.query import match_expression, parse_query
+    from backbrain.vault import load_vault
+
+    root, _ = locate_root(vault)
+    conn = sqlite3.connect(":memory:")
+    conn.execute(f"CREATE VIRTUAL TABLE t USING fts5(note_id UNINDEXED, body, tokenize='{TOKENIZER}')")
+    notes = load_vault(root).notes.values()
+    conn.executemany("INSERT INTO t(note_id, body) VALUES (?, ?)", [(n.id, n.body) for n in notes])
+
+    def rank(text: str) -> list[str]:
+        parsed = parse_query(text, drop_stop_words=False)
+        expression = match_expression(parsed.words, parsed.phrases, parsed.prefixes)
+        if not expression:
+            return []
+        sql = "SELECT note_id FROM t WHERE t MATCH ? ORDER BY bm25(t) LIMIT 10"
+        return [row[0] for row in conn.execute(sql, (expression,))]
+
+    return rank
+
+
+def ablations() -> dict[str, Any]:
+    from backbrain.search.engine import RankConfig
+
+    base = RankConfig()
+    return {
+        "no field weights": dataclasses.replace(base, weights=(1.0,) * len(base.weights)),
+        "no stop words": dataclasses.replace(base, drop_stop_words=False),
+        "no typo fixes": dataclasses.replace(base, fix_typos=False),
+        "no name bonus": dataclasses.replace(base, name_bonus=0.0, phrase_bonus=0.0, fuzzy_bonus=0.0),
+        "no common-word scoring": dataclasses.replace(base, score_common=False),
+        "no type prior": dataclasses.replace(base, type_prior=()),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--vault", type=Path, default=None)
+    parser.add_argument("--queries", type=Path, default=QUERIES)
+    parser.add_argument("--verbose", action="store_true", help="list queries whose expected note is not first")
+    parser.add_argument("--ablate", action="store_true", help="also score with each feature turned off")
+    args = parser.parse_args(argv)
+    queries = load_queries(args.queries)
+    shipped, index = shipped_ranker(args.vault)
+    rows = [("shipped ranking", score(shipped, queries)), ("plain FTS5 BM25", score(plain_ranker(args.vault), queries))]
+    if args.ablate:
+        for name, config in ablations().items():
+            rows.append((f"shipped, {name}", score(shipped_ranker(args.vault, config)[0], queries)))
+    print(f"{len(queries)} queries over {index.count()} notes ({index.root})")
+    print(f"{'ranking':32} {'MRR@10':>7} {'recall@5':>9}")
+    for name, result in rows:
+        print(f"{name:32} {result['mrr10']:7.3f} {result['recall5']:9.3f}")
+    if args.verbose:
+        print("\nshipped ranking, expected note not first:")
+        for query, expected, rank, top in rows[0][1]["misses"]:
+            print(f"  rank {rank or '-':>2}  {query!r}  want {expected}  got {top}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

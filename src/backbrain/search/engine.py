@@ -1,0 +1,389 @@
+"""Ranking: BM25 over weighted fields, then a small re-rank that knows the knowledge base's names.
+
+Each step below was kept because it moved the evaluation (tests/eval/queries.yaml, numbers in
+docs/search.md): field weights put a note whose title or alias matches above one that mentions
+the words in passing; stop words keep "why does my ... whenever ..." from matching everything;
+typo correction against the notes' own titles and aliases rescues "circut breaker"; a bonus for a
+name the query contains (or nearly contains) puts "singleflight" on its note even when a longer
+note says the word more often.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any
+
+from backbrain.errors import UsageError
+from backbrain.index import FTS_COLUMNS, SearchIndex
+from backbrain.search.query import ParsedQuery, match_expression, parse_query, quote, stemmer, words_of
+
+HIGHLIGHT_START, HIGHLIGHT_END = "\x02", "\x03"
+SNIPPET_COLUMNS = ("symptoms", "summary", "body")  # first one with a match is shown
+COMMON_PRUNE_MIN_NOTES = 1000
+BM25_K1 = 1.2
+
+
+@dataclass(frozen=True)
+class RankConfig:
+    """The knobs the evaluation measures; the defaults are the shipped ranking."""
+
+    weights: tuple[float, ...] = (3.0, 3.0, 1.5, 1.5, 1.5, 1.5, 1.0, 1.0)  # FTS_COLUMNS order
+    # What a person searching at 3 a.m. needs first: the failure mode, the pattern, the playbook.
+    type_prior: tuple[tuple[str, float], ...] = (("failure-mode", 1.15), ("pattern", 1.1), ("playbook", 1.05))
+    drop_stop_words: bool = True
+    fix_typos: bool = True
+    name_bonus: float = 1.0  # times the share of the query a note's names cover
+    phrase_bonus: float = 0.3  # a whole multi-word name inside the query
+    fuzzy_bonus: float = 1.0  # the whole query nearly spells a name (scaled from 80% to 100% alike)
+    common_df: float = 0.5  # terms in more than this share of notes add nothing to BM25: not queried
+    candidates: int = 60
+    score_common: bool = True  # score words in over half the notes in Python (FTS5 gives them 0)
+
+
+@dataclass
+class SearchHit:
+    id: str
+    title: str
+    type: str
+    score: float
+    snippet: str
+    highlights: list[tuple[int, int]] = field(default_factory=list)  # (start, end) in snippet
+    rel: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "type": self.type, "score": self.score, "snippet": self.snippet}
+
+
+@dataclass
+class SearchResult:
+    query: str
+    hits: list[SearchHit]
+    message: str | None = None  # why there are no results, or what was corrected
+    corrections: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"query": self.query, "results": [hit.to_json() for hit in self.hits]}
+
+
+@dataclass
+class _Names:
+    """Every note's names, tokenized once per index version: for typos and name matches."""
+
+    key: tuple[int, int]
+    rows: dict[int, tuple[str, str, str, list[str], str, str]]  # rowid -> id, title, type, aliases, rel, progress
+    grams: dict[tuple[str, ...], set[int]]  # stemmed name words -> rowids
+    vocabulary: list[str]  # distinct words of titles and aliases
+    strings: list[tuple[str, int]]  # each name (lowercase) and its rowid
+    by_stem: dict[str, set[int]]  # stem of a name word -> rowids whose names contain it
+    vocabulary_set: frozenset[str] = frozenset()
+
+
+_names_cache: dict[str, _Names] = {}
+
+
+@dataclass
+class _Plan:
+    """What a query becomes: FTS5 terms, plus the weighted stems and tokens the re-rank compares."""
+
+    words: list[str]  # sent to FTS5
+    common: dict[str, float]  # stems in over half the notes -> smoothed IDF, scored in Python
+    idf: dict[str, float]  # stem of each content word -> smoothed IDF (never zero, unlike FTS5's)
+    tokens: list[str]  # the query's words in order, typos corrected, for name phrases
+
+
+def search(
+    index: SearchIndex,
+    text: str,
+    *,
+    type_name: str | None = None,
+    tag: str | None = None,
+    progress: str | None = None,
+    limit: int = 10,
+    config: RankConfig | None = None,
+) -> SearchResult:
+    """The notes best matching free text, best first. Raises UsageError for an empty query."""
+    config = config or RankConfig()
+    if not text.strip():
+        raise UsageError("Empty search query.", hint='Type what you see, e.g. backbrain search "too many connections"')
+    limit = max(1, min(limit, 200))
+    parsed = parse_query(text, drop_stop_words=config.drop_stop_words)
+    if parsed.empty:
+        message = (
+            f"Only common words in the query ({', '.join(dict.fromkeys(parsed.stop_words))}); add a specific term."
+            if parsed.stop_words
+            else "Nothing searchable in the query (no letters or digits)."
+        )
+        return SearchResult(text, [], message)
+    names = _names(index)
+    result = SearchResult(text, [])
+    plan = _plan(index, parsed, names, config, result)
+    expression = match_expression(plan.words, parsed.phrases, parsed.prefixes)
+    candidates = _candidates(index, expression, config, _filters(type_name, tag, progress)) if expression else {}
+    for rowid, extra in _common_term_scores(index, plan, config).items():
+        candidates[rowid] = candidates.get(rowid, 0.0) + extra
+    scored = _rerank(candidates, plan, names, config)
+    scored = {r: v for r, v in scored.items() if r in candidates or _passes(index, r, type_name, tag, progress)}
+    top = sorted(scored.items(), key=lambda item: -item[1])[:limit]
+    result.hits = _hits(index, top, names, expression)
+    if not result.hits and result.message is None:
+        result.message = "No notes match. Try fewer or different words, or a prefix like `stamp*`."
+    return result
+
+
+def _plan(index: SearchIndex, parsed: ParsedQuery, names: _Names, config: RankConfig, result: SearchResult) -> _Plan:
+    """Correct misspellings, weigh each word by rarity, and pick the words worth an FTS5 lookup."""
+    words = list(parsed.words)
+    tokens = list(parsed.tokens)
+    if config.fix_typos:
+        words, tokens = _join_compounds(words, tokens, names)
+    stems = stemmer().stems(words)
+    frequencies = _doc_frequencies(index, stems)
+    total = max(len(names.rows), 1)
+    kept: list[str] = []
+    for word, stem in zip(words, stems, strict=True):
+        if frequencies.get(stem, 0) == 0 and config.fix_typos:
+            fixed = _correct(word, names)
+            if fixed:
+                result.corrections[word] = fixed
+                tokens = [fixed if t == word else t for t in tokens]
+                kept.extend(words_of(fixed))
+            continue
+        kept.append(word)
+    kept = list(dict.fromkeys(kept))
+    kept_stems = stemmer().stems(kept)
+    frequencies.update(_doc_frequencies(index, [s for s in kept_stems if s not in frequencies]))
+    idf = {s: _idf(total, frequencies.get(s, 0)) for s in kept_stems if s}
+    # FTS5's BM25 gives a term in over half the notes no weight, so at scale it is not worth reading.
+    is_common = {s: frequencies.get(s, 0) > config.common_df * total for s in kept_stems}
+    rare = [w for w, s in zip(kept, kept_stems, strict=True) if s and not is_common[s]]
+    common: dict[str, float] = {}
+    if total < COMMON_PRUNE_MIN_NOTES and config.score_common:
+        common = {s: idf[s] for s in kept_stems if s and is_common[s]}
+        fts_words = rare
+    else:
+        fts_words = rare if (rare and total >= COMMON_PRUNE_MIN_NOTES) else kept
+    if result.corrections:
+        result.message = "Showing results for: " + ", ".join(f"{k} → {v}" for k, v in result.corrections.items())
+    return _Plan([w for w, s in zip(fts_words, stemmer().stems(fts_words), strict=True) if s], common, idf, tokens)
+
+
+def _idf(total: int, df: int) -> float:
+    """Lucene's BM25 IDF: like FTS5's, but never zero for a word in more than half the notes."""
+    return math.log(1 + (total - df + 0.5) / (df + 0.5))
+
+
+def _common_term_scores(index: SearchIndex, plan: _Plan, config: RankConfig) -> dict[int, float]:
+    """BM25 (field-weighted, without length normalization) for the words FTS5 would weigh zero.
+
+    In a small vault the domain's own words ("cache", "retry", "database") are in most notes, and
+    FTS5's BM25 then ignores them entirely, titles included. Only done below a size where reading
+    their postings is cheap; at scale such words are dropped (they barely separate notes).
+    """
+    if not plan.common:
+        return {}
+    index.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.postings USING fts5vocab(main, fts, 'instance')")
+    marks = ",".join("?" * len(plan.common))
+    weighted: dict[tuple[int, str], float] = {}
+    for doc, term, col, count in index.conn.execute(
+        f"SELECT doc, term, col, count(*) FROM temp.postings WHERE term IN ({marks}) GROUP BY doc, term, col",
+        list(plan.common),
+    ):
+        weight = config.weights[FTS_COLUMNS.index(col)]
+        weighted[(doc, term)] = weighted.get((doc, term), 0.0) + weight * count
+    scores: dict[int, float] = {}
+    for (doc, term), tf in weighted.items():
+        scores[doc] = scores.get(doc, 0.0) + plan.common[term] * tf * (BM25_K1 + 1) / (tf + BM25_K1)
+    return scores
+
+
+def _join_compounds(words: list[str], tokens: list[str], names: _Names) -> tuple[list[str], list[str]]:
+    """'bulk head' -> 'bulkhead' when the joined word is a note's name word: a split-word typo."""
+    vocabulary = names.vocabulary_set
+    joined = [a + b for a, b in zip(tokens, tokens[1:], strict=False) if a + b in vocabulary]
+    return words + [w for w in joined if w not in words], tokens + joined
+
+
+def _doc_frequencies(index: SearchIndex, stems: list[str]) -> dict[str, int]:
+    wanted = [s for s in dict.fromkeys(stems) if s]
+    if not wanted:
+        return {}
+    marks = ",".join("?" * len(wanted))
+    return dict(index.conn.execute(f"SELECT term, doc FROM vocab WHERE term IN ({marks})", wanted))
+
+
+def _correct(word: str, names: _Names) -> str | None:
+    """The closest word of a title or alias, for a word no note contains (typos, not new words)."""
+    if len(word) < 4 or word.isdigit():
+        return None
+    from rapidfuzz import fuzz, process
+
+    best = process.extractOne(word, names.vocabulary, scorer=fuzz.ratio, score_cutoff=75)
+    return str(best[0]) if best else None
+
+
+def _filters(type_name: str | None, tag: str | None, progress: str | None) -> tuple[str, list[Any]]:
+    clauses, params = [], []
+    if type_name:
+        clauses.append("n.type = ?")
+        params.append(type_name)
+    if progress:
+        clauses.append("n.progress = ?")
+        params.append(progress)
+    if tag:
+        clauses.append("EXISTS (SELECT 1 FROM json_each(n.tags) WHERE value = ?)")
+        params.append(tag.lower().lstrip("#"))
+    return "".join(f" AND {c}" for c in clauses), params
+
+
+def _candidates(
+    index: SearchIndex, expression: str, config: RankConfig, filters: tuple[str, list[Any]]
+) -> dict[int, float]:
+    """rowid -> BM25 score (positive, higher is better) of the best `candidates` matches."""
+    weights = ", ".join(f"{w:g}" for w in config.weights)
+    sql = (
+        f"SELECT fts.rowid, bm25(fts, {weights}) AS s FROM fts JOIN notes n ON n.rowid = fts.rowid"
+        f" WHERE fts MATCH ?{filters[0]} ORDER BY s LIMIT ?"
+    )
+    try:
+        rows = index.conn.execute(sql, [expression, *filters[1], config.candidates]).fetchall()
+    except sqlite3.OperationalError as exc:
+        if "fts5" not in str(exc) and "syntax" not in str(exc):
+            raise
+        return {}  # never expected (every term is quoted); no results beats a traceback
+    return {rowid: -score for rowid, score in rows}
+
+
+def _rerank(candidates: dict[int, float], plan: _Plan, names: _Names, config: RankConfig) -> dict[int, float]:
+    """Normalized BM25 times a type prior, plus how much of the query the note's names cover."""
+    top = max(candidates.values(), default=0.0) or 1.0
+    priors = dict(config.type_prior)
+    scored = {r: v / top * priors.get(names.rows[r][2], 1.0) for r, v in candidates.items() if r in names.rows}
+    for rowid, bonus in _name_bonuses(plan, names, config).items():
+        scored[rowid] = scored.get(rowid, 0.0) + bonus
+    return scored
+
+
+def _name_bonuses(plan: _Plan, names: _Names, config: RankConfig) -> dict[int, float]:
+    """Share of the query's (IDF-weighted) words found in a note's title or aliases, whole names
+    contained in the query, and names the whole query nearly spells."""
+    bonuses: dict[int, float] = {}
+    total = sum(plan.idf.values())
+    if total and config.name_bonus:
+        covered: dict[int, float] = {}
+        for stem, weight in plan.idf.items():
+            for rowid in names.by_stem.get(stem, ()):
+                covered[rowid] = covered.get(rowid, 0.0) + weight
+        for rowid, weight in covered.items():
+            bonuses[rowid] = config.name_bonus * weight / total
+    tokens = [s for s in stemmer().stems(plan.tokens) if s]
+    for size in range(min(len(tokens), 6), 1, -1):
+        for start in range(len(tokens) - size + 1):
+            for rowid in names.grams.get(tuple(tokens[start : start + size]), ()):
+                bonuses[rowid] = bonuses.get(rowid, 0.0) + config.phrase_bonus
+    if config.fuzzy_bonus and 0 < len(plan.tokens) <= 6:
+        from rapidfuzz import fuzz, process
+
+        text = " ".join(plan.tokens)
+        for _, score, position in process.extract(
+            text, [s for s, _ in names.strings], scorer=fuzz.ratio, score_cutoff=80, limit=5
+        ):
+            rowid = names.strings[position][1]
+            bonuses[rowid] = bonuses.get(rowid, 0.0) + config.fuzzy_bonus * (score - 80) / 20
+    return bonuses
+
+
+def _passes(index: SearchIndex, rowid: int, type_name: str | None, tag: str | None, progress: str | None) -> bool:
+    """Filters for a note found by name rather than by FTS (which applied them in SQL)."""
+    where, params = _filters(type_name, tag, progress)
+    row = index.conn.execute(f"SELECT 1 FROM notes n WHERE n.rowid = ?{where}", [rowid, *params]).fetchone()
+    return row is not None
+
+
+def _hits(index: SearchIndex, top: list[tuple[int, float]], names: _Names, expression: str) -> list[SearchHit]:
+    snippets = _snippets(index, [rowid for rowid, _ in top], expression)
+    hits = []
+    for rowid, score in top:
+        note_id, title, type_name, _, rel, _ = names.rows[rowid]
+        text, spans = snippets.get(rowid, ("", []))
+        hits.append(SearchHit(note_id, title, type_name, round(score, 4), text, spans, rel))
+    return hits
+
+
+def _snippets(index: SearchIndex, rowids: list[int], expression: str) -> dict[int, tuple[str, list[tuple[int, int]]]]:
+    if not rowids:
+        return {}
+    columns = [FTS_COLUMNS.index(name) for name in SNIPPET_COLUMNS]
+    parts = ", ".join(f"snippet(fts, {c}, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '…', 20)" for c in columns)
+    marks = ",".join("?" * len(rowids))
+    found: dict[int, tuple[str, list[tuple[int, int]]]] = {}
+    if expression:
+        sql = f"SELECT rowid, {parts} FROM fts WHERE fts MATCH ? AND rowid IN ({marks})"
+        for rowid, *texts in index.conn.execute(sql, [expression, *rowids]):
+            chosen = next((t for t in texts if t and HIGHLIGHT_START in t), None)
+            if chosen:
+                found[rowid] = split_highlights(chosen)
+    missing = [r for r in rowids if r not in found]
+    if missing:
+        marks = ",".join("?" * len(missing))
+        for rowid, summary, body in index.conn.execute(
+            f"SELECT rowid, summary, substr(body, 1, 200) FROM fts WHERE rowid IN ({marks})", missing
+        ):
+            found[rowid] = (" ".join((summary or body or "").split())[:200], [])
+    return found
+
+
+def split_highlights(snippet: str) -> tuple[str, list[tuple[int, int]]]:
+    """Snippet text without markers, and the (start, end) spans the markers enclosed."""
+    text, spans, start = [], [], None
+    length = 0
+    for piece in (
+        " ".join(snippet.split()).replace(HIGHLIGHT_END, HIGHLIGHT_START + HIGHLIGHT_END).split(HIGHLIGHT_START)
+    ):
+        if piece.startswith(HIGHLIGHT_END):
+            if start is not None:
+                spans.append((start, length))
+            start = None
+            piece = piece[1:]
+        elif start is None and text:
+            start = length
+        text.append(piece)
+        length += len(piece)
+    return "".join(text), spans
+
+
+def _names(index: SearchIndex) -> _Names:
+    """Names of every note, rebuilt only when the index changed (any process's commit)."""
+    key = (int(index.conn.execute("PRAGMA data_version").fetchone()[0]), index.conn.total_changes)
+    cached = _names_cache.get(str(index.path))
+    if cached is not None and cached.key == key:
+        return cached
+    rows: dict[int, tuple[str, str, str, list[str], str, str]] = {}
+    strings: list[tuple[str, int]] = []
+    for rowid, note_id, title, type_name, aliases, rel, progress in index.conn.execute(
+        "SELECT rowid, id, title, type, aliases, rel, progress FROM notes"
+    ):
+        alias_list = json.loads(aliases)
+        rows[rowid] = (note_id, title, type_name, alias_list, rel, progress)
+        strings.extend((name.lower(), rowid) for name in [title, *alias_list])
+    name_words = [words_of(name) for name, _ in strings]
+    vocabulary = sorted({w for words in name_words for w in words if len(w) >= 3})
+    stems = dict(zip(vocabulary, stemmer().stems(vocabulary), strict=True))
+    grams: dict[tuple[str, ...], set[int]] = {}
+    by_stem: dict[str, set[int]] = {}
+    for (_, rowid), words in zip(strings, name_words, strict=True):
+        gram = tuple(stems.get(w) or w for w in words)
+        if gram and len(gram) <= 6:
+            grams.setdefault(gram, set()).add(rowid)
+        for stem in gram:
+            by_stem.setdefault(stem, set()).add(rowid)
+    names = _Names(key, rows, grams, vocabulary, strings, by_stem, frozenset(vocabulary))
+    _names_cache[str(index.path)] = names
+    return names
+
+
+def quoted(term: str) -> str:
+    """Public for callers building their own FTS5 expressions (related notes)."""
+    return quote(term)
