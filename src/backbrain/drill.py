@@ -19,8 +19,8 @@ from typing import Any
 from backbrain.errors import NotFoundError, UsageError
 from backbrain.journal import DRILL_LOG, Journal, format_ts, parse_ts, to_utc, utc_now
 from backbrain.note import Note, parse_note
-from backbrain.playbook import playbook_steps
-from backbrain.review import first_sentence_of, key_points
+from backbrain.playbook import playbook_steps, short_label
+from backbrain.review import key_points
 from backbrain.vault import Vault, starter_root
 
 DESIGN_PLAYBOOK = "design-backend-system-in-45-minutes"
@@ -47,7 +47,7 @@ class DrillPrompt:
     other: list[str]  # Requirements text outside the Functional / Non-functional subsections
 
     def lines(self) -> list[str]:
-        out = [f"Design {self.title}."]
+        out = [f"Design: {self.title}."]
         for label, items in (("Functional", self.functional), ("Non-functional", self.non_functional)):
             if items:
                 out += ["", f"{label} requirements:"] + [f"- {item}" for item in items]
@@ -123,7 +123,7 @@ def answer_template(prompt: DrillPrompt, phases: list[Phase], minutes: float) ->
     lines += [f"> {line}" if line else ">" for line in prompt.lines()]
     lines.append("")
     for phase in phases:
-        lines += [f"## {phase.index}. {first_sentence_of(phase.text)} ({_clock(phase.timebox_s)})", "", ""]
+        lines += [f"## {phase.index}. {short_label(phase.text)} ({_clock(phase.timebox_s)})", "", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -152,11 +152,12 @@ def prepare_answer_file(path: Path, template: str) -> bool:
 
 
 def read_answer(path: Path, max_chars: int = 20_000) -> str:
-    """The person's answer, as much of it as is sensible to show next to the reference."""
+    """The person's answer without the template's quoted prompt, cut to a sensible length."""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
+    text = "\n".join(line for line in text.splitlines() if not line.startswith(">")).strip()
     return text if len(text) <= max_chars else text[:max_chars] + "\n…"
 
 

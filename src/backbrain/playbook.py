@@ -9,6 +9,7 @@ in the CLI; this module is the run's model: its steps, its clock arithmetic and 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ from backbrain.note import Note
 from backbrain.vault import Vault
 
 STEP_SECTION = "steps"
+_TIMEBOX_SUFFIX = re.compile(r"\s*\(\d+(?:\.\d+)?\s*(?:min|mins|minutes|m)\)\s*$", re.IGNORECASE)
 STEP_STATUSES = ("done", "skipped")
 
 
@@ -32,6 +34,24 @@ class Step:
     @property
     def timebox_s(self) -> float | None:
         return self.timebox_min * 60 if self.timebox_min is not None else None
+
+    @property
+    def label(self) -> str:
+        """The step's text without its `(N min)` timebox, which is shown separately."""
+        return without_timebox(self.text)
+
+
+def without_timebox(text: str) -> str:
+    return _TIMEBOX_SUFFIX.sub("", text)
+
+
+def short_label(text: str, limit: int = 60) -> str:
+    """A step's name for tables: the part before its first colon, or its start."""
+    text = without_timebox(text)
+    head, sep, _ = text.partition(": ")
+    if sep and len(head) <= limit:
+        return head
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def playbook_steps(note: Note) -> list[Step]:

@@ -37,7 +37,12 @@ format_option = click.option(
 
 
 def _console() -> Console:
-    return Console(highlight=False)
+    """Markup is off: note text is full of brackets ([[links]]) and the key hints are too."""
+    return Console(highlight=False, markup=False)
+
+
+def _heading(bold: str, rest: str = "") -> Text:
+    return Text(bold, style="bold") + Text(rest)
 
 
 @dataclass
@@ -421,7 +426,8 @@ def _run_steps(out: Console, keys: Keys, run: Any) -> bool:
     from backbrain.playbook import overrun_s
 
     for step in run.steps:
-        out.print(f"\n[bold]Step {step.index}/{len(run.steps)}[/bold] ({_minutes(step.timebox_min)}): {step.text}")
+        out.print()
+        out.print(_heading(f"Step {step.index}/{len(run.steps)}", f" ({_minutes(step.timebox_min)}): {step.label}"))
         began = time.monotonic()
         deadline = began + step.timebox_s if step.timebox_s is not None else None
 
@@ -460,15 +466,14 @@ def playbook_runs_cmd(fmt: str, vault_dir: Path | None) -> None:
         _print_json({"runs": [r.summary() for r in runs]})
         return
     table = Table(header_style="bold")
-    for column in ("run", "playbook", "started", "status", "done", "skipped", "steps", "over", "time"):
-        table.add_column(column, overflow="fold")
+    table.add_column("run", no_wrap=True)
+    table.add_column("status")
+    for column in ("done", "skipped", "of", "over", "time"):
+        table.add_column(column, justify="right")
     for run in runs:
         elapsed = _clock(run.elapsed_s) if run.elapsed_s is not None else "-"
-        started = run.started.astimezone().strftime("%Y-%m-%d %H:%M")
-        table.add_row(
-            run.run_id, run.playbook, started, run.status, str(run.done), str(run.skipped),
-            str(run.total_steps), str(run.overruns), elapsed,
-        )  # fmt: skip
+        counts = (run.done, run.skipped, run.total_steps, run.overruns)
+        table.add_row(run.run_id, run.status, *(str(n) for n in counts), elapsed)
     out = _console()
     out.print(table if runs else "No playbook runs yet: backbrain playbook run ID")
 
@@ -479,14 +484,14 @@ def playbook_runs_cmd(fmt: str, vault_dir: Path | None) -> None:
 @vault_option
 def playbook_show_cmd(run_id: str, fmt: str, vault_dir: Path | None) -> None:
     """One run step by step: status, time against the timebox, and notes."""
-    from backbrain.playbook import get_run
+    from backbrain.playbook import get_run, short_label
 
     run = get_run(_open(vault_dir).journal, run_id)
     if fmt == "json":
         _print_json(run.to_json())
         return
     out = _console()
-    out.print(f"[bold]{run.title or run.playbook}[/bold]  run {run.run_id}")
+    out.print(_heading(run.title or run.playbook, f"  run {run.run_id}"))
     out.print(
         f"started {run.started.astimezone():%Y-%m-%d %H:%M}, {run.status}, {run.done} done, {run.skipped} skipped"
     )
@@ -496,7 +501,7 @@ def playbook_show_cmd(run_id: str, fmt: str, vault_dir: Path | None) -> None:
     for step in run.steps:
         over = f" (+{_clock(step.overrun_s)})" if step.overrun_s > 0 else ""
         table.add_row(
-            str(step.step), step.text, step.status, _clock(step.elapsed_s) + over,
+            str(step.step), short_label(step.text), step.status, _clock(step.elapsed_s) + over,
             _minutes(step.timebox_min), "\n".join(step.notes),
         )  # fmt: skip
     for number, notes in sorted(run.loose_notes.items()):
@@ -554,10 +559,16 @@ def drill_cmd(
 def _drill_phases(out: Console, keys: Keys, phases: list[Any], result: Any, began: float) -> bool:
     """Each phase against its (scaled) timebox; False when the person quits."""
     from backbrain.drill import PhaseResult
+    from backbrain.playbook import without_timebox
 
     total = sum(p.timebox_s for p in phases)
     for phase in phases:
-        out.print(f"\n[bold]Phase {phase.index}/{len(phases)}[/bold] ({_clock(phase.timebox_s)}): {phase.text}")
+        out.print()
+        out.print(
+            _heading(
+                f"Phase {phase.index}/{len(phases)}", f" ({_clock(phase.timebox_s)}): {without_timebox(phase.text)}"
+            )
+        )
         out.print(f"elapsed {_clock(time.monotonic() - began)} of {_clock(total)}", style="dim")
         start = time.monotonic()
 
@@ -674,6 +685,6 @@ def decision_timeline_cmd(fmt: str, vault_dir: Path | None) -> None:
     out.print(table)
     chains = list(dict.fromkeys(tuple(e.chain) for e in entries if e.chain))
     if chains:
-        out.print("[bold]Supersede chains[/bold] (oldest → newest)")
+        out.print(_heading("Supersede chains", " (oldest → newest)"))
         for chain in chains:
             out.print("  " + " → ".join(chain))

@@ -1,0 +1,111 @@
+"""`backbrain decision`: new, accept, supersede (both notes or neither) and the timeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+from learn_helpers import learning_vault
+
+from backbrain import decision
+from backbrain.errors import RefusedError
+from backbrain.frontmatter import parse_front_matter
+from backbrain.vault import load_vault
+
+OLD = """\
+---
+title: Use PostgreSQL   # the first choice
+type: decision
+status: accepted
+date: 2024-01-10
+deciders: [ann, "bob"]
+related: [caching]
+---
+
+# Use PostgreSQL
+"""
+
+
+def _vault(tmp_path: Path) -> Path:
+    root = learning_vault(tmp_path / "v")
+    (root / "03_decisions" / "use-postgres.md").write_text(OLD)
+    return root
+
+
+def test_new_prints_the_path_of_a_proposed_madr_note(tmp_path: Path):
+    root = _vault(tmp_path)
+    result = run_cli("decision", "new", "Adopt Kafka", "--vault", str(root))
+    assert result.returncode == 0, result.stderr
+    path = Path(result.stdout.strip())
+    assert path == root / "03_decisions" / "adopt-kafka.md"
+    meta = parse_front_matter(path.read_text()).data
+    assert meta["status"] == "proposed" and meta["date"] == dt.date.today().isoformat() and meta["deciders"] == []
+    accepted = run_cli("decision", "accept", "adopt-kafka", "--vault", str(root))
+    assert accepted.returncode == 0 and parse_front_matter(path.read_text()).data["status"] == "accepted"
+    again = run_cli("decision", "accept", "adopt-kafka", "--vault", str(root))
+    assert again.returncode == 0 and "already accepted" in again.stdout
+
+
+def test_supersede_updates_both_notes_changing_only_those_keys(tmp_path: Path):
+    root = _vault(tmp_path)
+    new_path = root / "03_decisions" / "use-redis.md"
+    new_before = new_path.read_text()
+    result = run_cli("decision", "supersede", "use-postgres", "use-redis", "--vault", str(root))
+    assert result.returncode == 0, result.stderr
+    old_after = (root / "03_decisions" / "use-postgres.md").read_text()
+    assert old_after == OLD.replace("status: accepted", "status: superseded").replace(
+        "related: [caching]\n", "related: [caching]\nsuperseded-by: [use-redis]\n"
+    )
+    assert new_path.read_text() == new_before.replace("\n---\n", "\nsupersedes: [use-postgres]\n---\n", 1)
+    timeline = json.loads(run_cli("decision", "timeline", "--format", "json", "--vault", str(root)).stdout)
+    entries = {e["id"]: e for e in timeline["decisions"]}
+    assert [e["id"] for e in timeline["decisions"]] == ["use-postgres", "use-redis"]  # by date
+    assert entries["use-postgres"]["status"] == "superseded"
+    assert entries["use-redis"]["chain"] == ["use-postgres", "use-redis"]
+    cycle = run_cli("decision", "supersede", "use-redis", "use-postgres", "--vault", str(root))
+    assert cycle.returncode == 3 and "cycle" in cycle.stderr
+    text = run_cli("decision", "timeline", "--vault", str(root)).stdout
+    assert "use-postgres → use-redis" in text
+
+
+def test_supersede_refuses_a_non_decision_and_the_starter(tmp_path: Path):
+    root = _vault(tmp_path)
+    result = run_cli("decision", "supersede", "caching", "use-redis", "--vault", str(root))
+    assert result.returncode == 2 and "not a decision" in result.stderr
+    starter = run_cli("decision", "accept", "sql-vs-nosql", cwd=tmp_path)
+    assert starter.returncode == 3 and "backbrain init DIR --starter" in starter.stderr
+
+
+def test_a_failed_second_rename_restores_the_first_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    root = _vault(tmp_path)
+    folder = root / "03_decisions"
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    calls = []
+
+    def flaky_replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        calls.append(Path(dst).name)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        os.replace(src, dst)
+
+    monkeypatch.setattr(decision, "_replace", flaky_replace)
+    with pytest.raises(OSError, match="No space"):
+        decision.supersede_decision(load_vault(root), "use-postgres", "use-redis")
+    assert calls == ["use-redis.md", "use-postgres.md"]  # the first rename happened, then was undone
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # no temp files left either
+
+
+def test_cycles_through_a_chain_are_refused(tmp_path: Path):
+    root = _vault(tmp_path)
+    vault = load_vault(root)
+    decision.new_decision(vault, "Use Valkey", today=dt.date(2024, 6, 1))
+    decision.supersede_decision(load_vault(root), "use-postgres", "use-redis")
+    decision.supersede_decision(load_vault(root), "use-redis", "use-valkey")
+    with pytest.raises(RefusedError, match="cycle"):
+        decision.supersede_decision(load_vault(root), "use-valkey", "use-postgres")
+    chain = {e.id: e.chain for e in decision.decision_timeline(load_vault(root))}
+    assert chain["use-redis"] == ["use-postgres", "use-redis", "use-valkey"]
