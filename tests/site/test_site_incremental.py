@@ -1,0 +1,162 @@
+"""The build cache: after one note changes, only the pages that show it are rewritten."""
+
+from __future__ import annotations
+
+import filecmp
+import shutil
+from pathlib import Path
+
+import pytest
+from sitehelpers import builder, make_site_vault, page, texts
+
+from backbrain.errors import RefusedError
+from backbrain.site import SiteBuilder
+
+
+def _snapshot(out: Path) -> dict[str, int]:
+    return {str(p.relative_to(out)): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> tuple[Path, Path]:
+    root = make_site_vault(tmp_path / "vault")
+    out = tmp_path / "out"
+    builder(root, out).build()
+    return root, out
+
+
+def test_second_build_without_changes_writes_nothing(built: tuple[Path, Path]) -> None:
+    root, out = built
+    before = _snapshot(out)
+    report = builder(root, out).build()
+    assert not report.full and report.rendered == 0 and report.written == [] and report.removed == []
+    assert _snapshot(out) == before
+
+
+def test_summary_change_rewrites_only_pages_that_show_it(built: tuple[Path, Path]) -> None:
+    root, out = built
+    before = _snapshot(out)
+    _edit(root / "01_patterns/caching.md", "Keep hot values close.", "Keep hot values closer.")
+    report = builder(root, out).build()
+    assert sorted(report.written) == [
+        "note/caching/index.html",  # its own page
+        "patterns/index.html",  # the listing shows summaries
+        "search-index.json",
+        "tags/caching/index.html",  # tag pages show summaries
+        "tags/perf/index.html",
+    ]
+    after = _snapshot(out)
+    changed = {name for name in after if after[name] != before.get(name)}
+    assert changed == set(report.written)
+    assert "Keep hot values closer." in page(out, "note/caching/index.html").css_first(".lead").text()
+
+
+def test_title_change_rewrites_neighbours_panels_and_listings(built: tuple[Path, Path]) -> None:
+    root, out = built
+    _edit(root / "01_patterns/caching.md", "title: Caching", "title: Cache-aside caching")
+    report = builder(root, out).build()
+    written = set(report.written)
+    assert {
+        "note/caching/index.html",
+        "note/cache-stampede/index.html",  # "Mitigated by" panel and backlink
+        "note/url-shortener/index.html",  # "Uses" panel
+        "note/scratch/index.html",  # its [[caching]] link shows the title
+        "patterns/index.html", "index.html", "graph.json", "search-index.json",
+    } <= written  # fmt: skip
+    assert "note/use-valkey/index.html" not in written and "note/http/index.html" not in written
+    panel = page(out, "note/cache-stampede/index.html").css_first('[data-relation="mitigated-by"]')
+    assert "Cache-aside caching" in panel.text()
+
+
+def test_deleted_note_removes_its_page_and_marks_links_broken(built: tuple[Path, Path]) -> None:
+    root, out = built
+    (root / "01_patterns/caching.md").unlink()
+    report = builder(root, out).build()
+    assert "note/caching/index.html" in report.removed
+    assert not (out / "note/caching").exists()
+    assert "caching" in texts(page(out, "note/scratch/index.html"), ".broken-link")
+
+
+def test_clean_forces_a_full_build(built: tuple[Path, Path]) -> None:
+    root, out = built
+    report = builder(root, out).build(clean=True)
+    assert report.full and report.rendered == report.pages
+
+
+def test_in_memory_update_matches_a_clean_build(tmp_path: Path) -> None:
+    """serve's incremental path must produce exactly the site a clean build produces."""
+    root = make_site_vault(tmp_path / "vault")
+    live = builder(root, tmp_path / "live")
+    live.build()
+    _edit(root / "04_failure-modes/cache-stampede.md", "title: Cache stampede", "title: Cache stampede (dogpile)")
+    (root / "01_patterns/new-pattern.md").write_text(
+        "---\ntitle: Jitter\ntype: pattern\nmitigates: [cache-stampede]\ntags: [fresh]\n---\n# Jitter\n\n[[caching]]\n"
+    )
+    (root / "roadmap/routing.md").unlink()
+    report = live.update([root / "04_failure-modes/cache-stampede.md", root / "01_patterns/new-pattern.md",
+                          root / "roadmap/routing.md"])  # fmt: skip
+    assert not report.full and report.removed == ["note/routing/index.html"]
+    assert report.rendered < report.pages
+    assert "note/http/index.html" not in report.written and "note/use-valkey/index.html" not in report.written
+    clean = builder(root, tmp_path / "clean")
+    clean.build(clean=True)
+    comparison = filecmp.dircmp(tmp_path / "live", tmp_path / "clean")
+    _assert_same_tree(comparison)
+
+
+def _assert_same_tree(comparison: filecmp.dircmp[str]) -> None:
+    assert not comparison.left_only and not comparison.right_only, (comparison.left_only, comparison.right_only)
+    mismatch, errors = filecmp.cmpfiles(comparison.left, comparison.right, comparison.common_files, shallow=False)[1:]
+    assert not mismatch and not errors, (comparison.left, mismatch)
+    for sub in comparison.subdirs.values():
+        _assert_same_tree(sub)
+
+
+def test_live_mode_shows_check_problems_instead_of_failing(tmp_path: Path) -> None:
+    root = make_site_vault(tmp_path / "vault")
+    live = builder(root, tmp_path / "out", live=True)
+    live.build()
+    path = root / "01_patterns/caching.md"
+    path.write_text("---\ntitle: [unclosed\n---\n# Caching\n")
+    report = live.update([path])
+    assert "note/caching/index.html" in report.written
+    problems = page(tmp_path / "out", "note/caching/index.html").css_first(".problems")
+    assert problems is not None and "BB002" in problems.text() and "01_patterns/caching.md" in problems.text()
+
+
+def test_parallel_full_build_equals_single_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("backbrain.site.builder.PARALLEL_MIN_PAGES", 1)
+    root = make_site_vault(tmp_path / "vault")
+    builder(root, tmp_path / "one", workers=1).build()
+    report = builder(root, tmp_path / "two", workers=2).build()
+    assert report.full
+    _assert_same_tree(filecmp.dircmp(tmp_path / "one", tmp_path / "two"))
+
+
+def test_refuses_output_folders_it_did_not_make(tmp_path: Path) -> None:
+    root = make_site_vault(tmp_path / "vault")
+    precious = tmp_path / "Documents"
+    precious.mkdir()
+    (precious / "thesis.txt").write_text("years of work")
+    with pytest.raises(RefusedError):
+        SiteBuilder(root, precious, tmp_path / "c.json")
+    with pytest.raises(RefusedError):
+        SiteBuilder(root, root, tmp_path / "c.json")
+    with pytest.raises(RefusedError):
+        SiteBuilder(root, root / "site", tmp_path / "c.json")
+    SiteBuilder(root, root / "_site", tmp_path / "c.json").build()
+    assert (precious / "thesis.txt").read_text() == "years of work"
+
+
+def test_a_corrupt_cache_means_a_full_build(built: tuple[Path, Path]) -> None:
+    root, out = built
+    (out.parent / f"{out.name}-cache.json").write_text("{not json")
+    assert builder(root, out).build().full
+    shutil.rmtree(out)
+    assert builder(root, out).build().full
