@@ -214,7 +214,19 @@ class SearchIndex:
 
     # syncing
     def sync(self) -> SyncReport:
-        """Bring the index in step with the files: re-index changed content, drop deleted files."""
+        """Bring the index in step with the files: re-index changed content, drop deleted files.
+
+        A database found corrupt on the way is replaced and rebuilt, with a notice in the report.
+        """
+        try:
+            return self._sync()
+        except sqlite3.DatabaseError as exc:
+            if not is_corruption(exc):
+                raise
+            self.recover(exc)
+            return self._sync()
+
+    def _sync(self) -> SyncReport:
         started = time.perf_counter()
         report = SyncReport(notices=list(self.notices))
         self.notices.clear()

@@ -163,7 +163,8 @@ def doc_from_note(note: Note, config: Config, mtime_ns: int, size: int, digest: 
     boilerplate = {h.lower() for h in (spec.required_sections if spec else [])}
     if spec:
         boilerplate |= {h.lower() for subs in spec.subsections.values() for h in subs}
-    symptoms, rest = [], [_intro(note)]
+    symptoms: list[str] = []
+    rest = [_intro(note)]
     for section in note.sections:
         target = symptoms if section.title.strip().lower() in symptoms_wanted else rest
         target.append(section.text)

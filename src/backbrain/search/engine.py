@@ -10,6 +10,7 @@ note says the word more often.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import sqlite3
@@ -121,11 +122,15 @@ def search(
     result = SearchResult(text, [])
     plan = _plan(index, parsed, names, config, result)
     expression = match_expression(plan.words, parsed.phrases, parsed.prefixes)
-    candidates = _candidates(index, expression, config, _filters(type_name, tag, progress)) if expression else {}
+    filters = _filters(type_name, tag, progress)
+    candidates = _candidates(index, expression, config, filters) if expression else {}
+    matched_in_sql = set(candidates)
     for rowid, extra in _common_term_scores(index, plan, config).items():
         candidates[rowid] = candidates.get(rowid, 0.0) + extra
     scored = _rerank(candidates, plan, names, config)
-    scored = {r: v for r, v in scored.items() if r in candidates or _passes(index, r, type_name, tag, progress)}
+    if filters[0]:  # notes found outside the filtered FTS5 query must pass the filters too
+        allowed = matched_in_sql | _passing(index, set(scored) - matched_in_sql, filters)
+        scored = {rowid: value for rowid, value in scored.items() if rowid in allowed}
     top = sorted(scored.items(), key=lambda item: -item[1])[:limit]
     result.hits = _hits(index, top, names, expression)
     if not result.hits and result.message is None:
@@ -202,7 +207,7 @@ def _common_term_scores(index: SearchIndex, plan: _Plan, config: RankConfig) -> 
 def _join_compounds(words: list[str], tokens: list[str], names: _Names) -> tuple[list[str], list[str]]:
     """'bulk head' -> 'bulkhead' when the joined word is a note's name word: a split-word typo."""
     vocabulary = names.vocabulary_set
-    joined = [a + b for a, b in zip(tokens, tokens[1:], strict=False) if a + b in vocabulary]
+    joined = [a + b for a, b in itertools.pairwise(tokens) if a + b in vocabulary]
     return words + [w for w in joined if w not in words], tokens + joined
 
 
@@ -295,11 +300,13 @@ def _name_bonuses(plan: _Plan, names: _Names, config: RankConfig) -> dict[int, f
     return bonuses
 
 
-def _passes(index: SearchIndex, rowid: int, type_name: str | None, tag: str | None, progress: str | None) -> bool:
-    """Filters for a note found by name rather than by FTS (which applied them in SQL)."""
-    where, params = _filters(type_name, tag, progress)
-    row = index.conn.execute(f"SELECT 1 FROM notes n WHERE n.rowid = ?{where}", [rowid, *params]).fetchone()
-    return row is not None
+def _passing(index: SearchIndex, rowids: set[int], filters: tuple[str, list[Any]]) -> set[int]:
+    """The rowids that pass the filters, for notes not found by the filtered FTS5 query."""
+    if not rowids:
+        return set()
+    marks = ",".join("?" * len(rowids))
+    sql = f"SELECT n.rowid FROM notes n WHERE n.rowid IN ({marks}){filters[0]}"
+    return {row[0] for row in index.conn.execute(sql, [*rowids, *filters[1]])}
 
 
 def _hits(index: SearchIndex, top: list[tuple[int, float]], names: _Names, expression: str) -> list[SearchHit]:
@@ -337,7 +344,9 @@ def _snippets(index: SearchIndex, rowids: list[int], expression: str) -> dict[in
 
 def split_highlights(snippet: str) -> tuple[str, list[tuple[int, int]]]:
     """Snippet text without markers, and the (start, end) spans the markers enclosed."""
-    text, spans, start = [], [], None
+    text: list[str] = []
+    spans: list[tuple[int, int]] = []
+    start: int | None = None
     length = 0
     for piece in (
         " ".join(snippet.split()).replace(HIGHLIGHT_END, HIGHLIGHT_START + HIGHLIGHT_END).split(HIGHLIGHT_START)

@@ -1,0 +1,35 @@
+"""The shipped ranking must stay good on the starter: MRR@10 >= 0.8 over tests/eval/queries.yaml."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "search_eval.py"
+
+
+def load_bench():
+    spec = importlib.util.spec_from_file_location("search_eval", BENCH)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_shipped_ranking_meets_the_bar_and_beats_plain_bm25() -> None:
+    bench = load_bench()
+    queries = bench.load_queries()
+    assert len(queries) >= 50
+    shipped = bench.score(bench.shipped_ranker(None)[0], queries)
+    plain = bench.score(bench.plain_ranker(None), queries)
+    assert shipped["mrr10"] >= 0.8, shipped["misses"]
+    assert shipped["recall5"] >= 0.9
+    assert shipped["mrr10"] > plain["mrr10"]
+
+
+def test_expected_ids_exist_in_the_starter() -> None:
+    from backbrain.index import starter_root
+
+    ids = {path.stem for path in starter_root().rglob("*.md")}
+    missing = {i for q in load_bench().load_queries() for i in q["expect"]} - ids
+    assert missing == set()
