@@ -12,7 +12,7 @@ import functools
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -76,15 +76,18 @@ def same_origin(request: Request) -> bool:
 
 
 async def csrf_token_from(request: Request) -> str | None:
-    """The token from the X-CSRF-Token header, else from a form field named csrf_token."""
+    """The token from the X-CSRF-Token header, else from a url-encoded form field named csrf_token.
+
+    The form is parsed here with the standard library (no python-multipart dependency); the body stays
+    cached on the request, so the endpoint can still read it.
+    """
     token = request.headers.get(CSRF_HEADER)
     if token:
         return token
-    content_type = request.headers.get("content-type", "")
-    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-        form = await request.form()
-        value = form.get(CSRF_FIELD)
-        return value if isinstance(value, str) else None
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        fields = parse_qs((await request.body()).decode("utf-8", "replace"))
+        values = fields.get(CSRF_FIELD)
+        return values[0] if values else None
     return None
 
 

@@ -1,0 +1,165 @@
+"""Learning endpoints for the local server: progress with its history, and review in the browser.
+
+Registered as a route provider (see backbrain.web.app): `import backbrain.web.learn` before the app
+is built, or pass `learn_routes` to create_app(). Reads are plain GETs; every write is a POST that
+must be same-origin and carry the server's CSRF token (backbrain.web.security.protected). Only the
+local server has these routes: the static site is files, and stays read-only.
+
+The handlers reload the vault on each request (the person edits notes while the server runs) and do
+their file work in a worker thread, one write at a time, through the same core functions as the CLI:
+progress edits refuse the read-only starter, reviews of the starter go to the per-user journal.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from backbrain.errors import BackbrainError, NotFoundError, RefusedError
+from backbrain.journal import Journal, format_ts, journal_for
+from backbrain.progress import progress_history, progress_report, progress_series, set_progress
+from backbrain.review import RATING_NAMES, due_cards, record_review, vault_cards
+from backbrain.site.urls import SiteUrls
+from backbrain.vault import Vault, load_vault, locate_vault
+from backbrain.web.app import SiteState, register_routes
+from backbrain.web.security import protected
+
+MAX_BODY = 16 * 1024
+DEFAULT_REVIEW_LIMIT = 20
+_WRITE_LOCK = threading.Lock()  # one progress edit or review at a time: read-modify-write of notes
+NO_STORE = {"cache-control": "no-store"}
+
+
+class BadRequest(BackbrainError):
+    """A malformed request body (400)."""
+
+
+def _open(state: SiteState) -> tuple[Vault, Journal, bool]:
+    location = locate_vault(state.vault_root)
+    vault = load_vault(location.root, read_only=location.read_only)
+    return vault, journal_for(location.root, location.read_only), location.read_only
+
+
+def progress_payload(state: SiteState) -> dict[str, Any]:
+    """Roll-ups, the roadmap topics with their page URLs, and the topics' progress over time."""
+    vault, journal, read_only = _open(state)
+    report = progress_report(vault)
+    urls = SiteUrls(vault)
+    topics = [
+        {"id": n.id, "url": urls.note(n.id), "title": n.title, "progress": n.progress, "phase": n.phase}
+        for n in vault.by_type("topic")
+    ]
+    series = progress_series(vault, progress_history(vault, journal), types=["topic"])
+    return {
+        **report.to_json(),
+        "topics": topics,
+        "series": [point.to_json() for point in series],
+        "read_only": read_only,
+    }
+
+
+def set_progress_payload(state: SiteState, body: dict[str, Any]) -> dict[str, Any]:
+    note_id, status, phase = body.get("note"), body.get("status"), body.get("phase")
+    if not isinstance(note_id, str) or not isinstance(status, str) or not isinstance(phase, (str, type(None))):
+        raise BadRequest('Expected {"note": ID, "status": STATUS, "phase": PHASE or null}.')
+    location = locate_vault(state.vault_root)
+    location.require_writable("change a note's progress")
+    with _WRITE_LOCK:
+        vault = load_vault(location.root)
+        change = set_progress(vault, journal_for(location.root, False), note_id, status, phase)
+    return {"note": change.note, "progress": change.new_progress, "phase": change.new_phase}
+
+
+def due_payload(state: SiteState, limit: int) -> dict[str, Any]:
+    """Due cards with their answers (the browser reveals them), for one review session."""
+    vault, journal, _ = _open(state)
+    due = due_cards(vault, journal, limit=limit)
+    return {"due": [{**item.to_json(), "answer": item.card.answer, "new": item.new} for item in due]}
+
+
+def review_payload(state: SiteState, body: dict[str, Any]) -> dict[str, Any]:
+    card_id, rating = body.get("card"), body.get("rating")
+    if not isinstance(card_id, str) or not isinstance(rating, int) or rating not in RATING_NAMES:
+        raise BadRequest('Expected {"card": CARD_ID, "rating": 1-4}.')
+    vault, journal, _ = _open(state)
+    card = next((c for c in vault_cards(vault) if c.id == card_id), None)
+    if card is None:
+        raise NotFoundError(f"No card '{card_id}' (was its note renamed?).")
+    with _WRITE_LOCK:
+        outcome = record_review(journal, card, rating)
+    return {"card": card.id, "rating": RATING_NAMES[rating], "due": format_ts(outcome.due), "state": outcome.state}
+
+
+# -- HTTP ---------------------------------------------------------------------------------------
+def _error(exc: BackbrainError) -> Response:
+    status = 409 if isinstance(exc, RefusedError) else 404 if isinstance(exc, NotFoundError) else 400
+    return JSONResponse({"error": exc.message, "hint": exc.hint}, status_code=status, headers=NO_STORE)
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        raise BadRequest("Send JSON (content-type: application/json).")
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise BadRequest("Request body too large.")
+    try:
+        body = json.loads(raw)
+    except ValueError as exc:
+        raise BadRequest("The body is not valid JSON.") from exc
+    if not isinstance(body, dict):
+        raise BadRequest("The body must be a JSON object.")
+    return body
+
+
+async def _answer(work: Callable[[], dict[str, Any]]) -> Response:
+    try:
+        return JSONResponse(await run_in_threadpool(work), headers=NO_STORE)
+    except BackbrainError as exc:
+        return _error(exc)
+
+
+def learn_routes(state: SiteState) -> list[BaseRoute]:
+    """GET/POST /_learn/progress, GET /_learn/review/due, POST /_learn/review."""
+
+    async def get_progress(request: Request) -> Response:
+        return await _answer(lambda: progress_payload(state))
+
+    @protected(state.csrf)
+    async def post_progress(request: Request) -> Response:
+        try:
+            body = await _json_body(request)
+        except BackbrainError as exc:
+            return _error(exc)
+        return await _answer(lambda: set_progress_payload(state, body))
+
+    async def get_due(request: Request) -> Response:
+        try:
+            limit = max(1, min(200, int(request.query_params.get("limit", DEFAULT_REVIEW_LIMIT))))
+        except ValueError:
+            return _error(BadRequest("limit must be a number."))
+        return await _answer(lambda: due_payload(state, limit))
+
+    @protected(state.csrf)
+    async def post_review(request: Request) -> Response:
+        try:
+            body = await _json_body(request)
+        except BackbrainError as exc:
+            return _error(exc)
+        return await _answer(lambda: review_payload(state, body))
+
+    return [
+        Route("/_learn/progress", get_progress, methods=["GET"]),
+        Route("/_learn/progress", post_progress, methods=["POST"]),
+        Route("/_learn/review/due", get_due, methods=["GET"]),
+        Route("/_learn/review", post_review, methods=["POST"]),
+    ]
+
+
+register_routes(learn_routes)
