@@ -136,8 +136,9 @@ def test_live_version_changes_after_a_rebuild_and_reports_problems(served: tuple
 
 
 def _request(headers: dict[str, str], method: str = "POST") -> Request:
+    raw = [(k.encode(), v.encode()) for k, v in headers.items()]
     scope = {"type": "http", "method": method, "scheme": "http", "path": "/x", "query_string": b"",
-             "headers": [(k.encode(), v.encode()) for k, v in headers.items()], "server": ("127.0.0.1", 8000)}  # fmt: skip
+             "headers": raw, "server": ("127.0.0.1", 8000)}  # fmt: skip
     return Request(scope)
 
 
