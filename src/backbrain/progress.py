@@ -470,13 +470,14 @@ def progress_series(
 ) -> list[SeriesPoint]:
     """Completed and in-progress counts per day on which something changed, for the roadmap chart.
 
-    Notes start as the first recorded change says they were (or not-started); the last point is
-    today's actual front matter, so the chart always ends at the truth even when a note was edited
-    by hand with no journal entry and no commit.
+    A note with recorded changes starts as its first change says it was (or not-started); a note
+    with none is taken to have been as it is now all along, since nothing says when it changed. The
+    last point is today's front matter, so the chart ends at the truth even after hand edits.
     """
     wanted = set(types) if types is not None else None
     notes = {n.id: n for n in vault.notes.values() if wanted is None or n.type in wanted}
-    state: dict[str, str] = {}
+    changed = {event.note for event in events}
+    state = {note_id: note.progress for note_id, note in notes.items() if note_id not in changed}
     points: dict[dt.date, SeriesPoint] = {}
     for event in events:
         if event.note not in notes:
