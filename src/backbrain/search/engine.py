@@ -93,6 +93,7 @@ class _Plan:
     common: dict[str, float]  # stems in over half the notes -> smoothed IDF, scored in Python
     idf: dict[str, float]  # stem of each content word -> smoothed IDF (never zero, unlike FTS5's)
     tokens: list[str]  # the query's words in order, typos corrected, for name phrases
+    names_only: bool = False  # match the words in titles and aliases only
 
 
 def search(
@@ -122,6 +123,8 @@ def search(
     result = SearchResult(text, [])
     plan = _plan(index, parsed, names, config, result)
     expression = match_expression(plan.words, parsed.phrases, parsed.prefixes)
+    if expression and plan.names_only:
+        expression = "{title aliases}: (" + expression + ")"
     filters = _filters(type_name, tag, progress)
     candidates = _candidates(index, expression, config, filters) if expression else {}
     matched_in_sql = set(candidates)
@@ -159,6 +162,7 @@ def _plan(index: SearchIndex, parsed: ParsedQuery, names: _Names, config: RankCo
         kept.append(word)
     kept = list(dict.fromkeys(kept))
     kept_stems = stemmer().stems(kept)
+    names_only = False
     frequencies.update(_doc_frequencies(index, [s for s in kept_stems if s not in frequencies]))
     idf = {s: _idf(total, frequencies.get(s, 0)) for s in kept_stems if s}
     # FTS5's BM25 gives a term in over half the notes no weight, so at scale it is not worth reading.
@@ -168,11 +172,14 @@ def _plan(index: SearchIndex, parsed: ParsedQuery, names: _Names, config: RankCo
     if total < COMMON_PRUNE_MIN_NOTES and config.score_common:
         common = {s: idf[s] for s in kept_stems if s and is_common[s]}
         fts_words = rare
-    else:
-        fts_words = rare if (rare and total >= COMMON_PRUNE_MIN_NOTES) else kept
+    elif rare or total < COMMON_PRUNE_MIN_NOTES:
+        fts_words = rare or kept
+    else:  # every word is in most notes: at this size they only tell notes apart by naming them
+        fts_words, names_only = kept, True
     if result.corrections:
         result.message = "Showing results for: " + ", ".join(f"{k} → {v}" for k, v in result.corrections.items())
-    return _Plan([w for w, s in zip(fts_words, stemmer().stems(fts_words), strict=True) if s], common, idf, tokens)
+    words = [w for w, s in zip(fts_words, stemmer().stems(fts_words), strict=True) if s]
+    return _Plan(words, common, idf, tokens, names_only)
 
 
 def _idf(total: int, df: int) -> float:
@@ -378,7 +385,7 @@ def _names(index: SearchIndex) -> _Names:
         rows[rowid] = (note_id, title, type_name, alias_list, rel, progress)
         strings.extend((name.lower(), rowid) for name in [title, *alias_list])
     name_words = [words_of(name) for name, _ in strings]
-    vocabulary = sorted({w for words in name_words for w in words if len(w) >= 3})
+    vocabulary = sorted({w for words in name_words for w in words if len(w) >= 3 and not w.isdigit()})
     stems = dict(zip(vocabulary, stemmer().stems(vocabulary), strict=True))
     grams: dict[tuple[str, ...], set[int]] = {}
     by_stem: dict[str, set[int]] = {}
