@@ -308,12 +308,13 @@ def _from_snapshot(card_id: str, event: dict[str, Any]) -> FsrsCard | None:
 
 
 def replay(events: Iterable[dict[str, Any]], scheduler: Scheduler | None = None) -> dict[str, CardState]:
-    """Each card's FSRS state after its review events, in journal order."""
+    """Each card's FSRS state after its review events, taken in time order."""
     scheduler = scheduler or make_scheduler()
     states: dict[str, CardState] = {}
-    for event in events:
-        card_id, rating, ts = event.get("card"), event.get("rating"), parse_ts(event.get("ts"))
-        if not isinstance(card_id, str) or rating not in RATING_NAMES or ts is None:
+    timed = [(ts, event) for event in events if (ts := parse_ts(event.get("ts"))) is not None]
+    for ts, event in sorted(timed, key=lambda pair: pair[0]):  # stable: merged journals replay in time order
+        card_id, rating = event.get("card"), event.get("rating")
+        if not isinstance(card_id, str) or rating not in RATING_NAMES:
             continue
         state = states.get(card_id) or CardState(FsrsCard(_fsrs_id(card_id), due=ts))
         card = _from_snapshot(card_id, event) or scheduler.review_card(state.card, Rating(rating), ts)[0]

@@ -72,6 +72,7 @@ def test_replay_uses_snapshots_and_reschedules_events_without_one():
     snap = {**base, "ts": format_ts(NOW), "rating": 1, "state": 3, "step": 0, "stability": 1.5, "difficulty": 5.0}
     snap.update({"due": due, "last_review": format_ts(NOW)})
     assert replay([*events, snap])["a#explain"].card.due == NOW + dt.timedelta(minutes=10)
+    assert replay([snap, *events])["a#explain"].card.due == NOW + dt.timedelta(minutes=10)  # merged: by time
 
 
 def test_stats_retention_per_day_and_forecast(tmp_path: Path):
