@@ -120,3 +120,20 @@ def pattern(title: str, **extra: Any) -> dict[str, Any]:
 
 def failure(title: str, **extra: Any) -> dict[str, Any]:
     return {"title": title, "type": "failure-mode", **extra}
+
+
+# Test folders keep no conftest.py of their own: a second module named `conftest` would shadow this
+# one for the `from conftest import ...` helpers above. Shared fixtures live here.
+@pytest.fixture(scope="session")
+def default_run() -> Callable[[str], Any]:
+    """Each lab's default run, computed once per session (labs are seconds of simulation each)."""
+    from backbrain.labs import run_lab
+
+    cache: dict[str, Any] = {}
+
+    def get(name: str) -> Any:
+        if name not in cache:
+            cache[name] = run_lab(name)
+        return cache[name]
+
+    return get

@@ -74,3 +74,22 @@ def test_new_edit_opens_the_editor(tmp_path: Path):
     result = run_cli("new", "principle", "Little's law", "--vault", str(root), "--edit", env={"EDITOR": editor})
     assert result.returncode == 0, result.stderr
     assert Path(result.stdout.strip()).read_text().endswith("EDITED")
+
+
+def test_atomic_writes_keep_modes(tmp_path: Path):
+    from backbrain.fsutil import atomic_write_text
+
+    fresh = tmp_path / "new.md"
+    atomic_write_text(fresh, "x")
+    assert fresh.stat().st_mode & 0o777 == 0o666 & ~_umask()
+    kept = tmp_path / "kept.md"
+    kept.write_text("old")
+    kept.chmod(0o640)
+    atomic_write_text(kept, "new")
+    assert kept.read_text() == "new" and kept.stat().st_mode & 0o777 == 0o640
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current

@@ -19,6 +19,7 @@ def atomic_write_bytes(path: Path, data: bytes, *, exclusive: bool = False) -> N
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, _mode_for(path))
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -34,6 +35,16 @@ def atomic_write_bytes(path: Path, data: bytes, *, exclusive: bool = False) -> N
             os.unlink(tmp)
         raise
     fsync_dir(path.parent)
+
+
+def _mode_for(path: Path) -> int:
+    """Keep an existing file's permissions; a new file gets what the umask allows (mkstemp uses 0600)."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def atomic_write_text(path: Path, text: str, *, exclusive: bool = False) -> None:

@@ -1,0 +1,173 @@
+"""`backbrain lab list` and `backbrain lab run`: the terminal face of backbrain.labs.
+
+All simulation, validation and file writing is in backbrain.labs; this module only turns
+arguments into a run_lab call and the result into a table, JSON, and a note about what was written.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from backbrain.errors import UsageError
+
+PROGRESS_AFTER_S = 1.0
+
+
+@click.group("lab")
+def lab_cmd() -> None:
+    """Run failure-mode simulations and see mitigations work.
+
+    Each lab simulates one failure mode once per variant (no protection, then each mitigation)
+    and reports the same metrics for all of them. Results are reproducible: the same seed gives
+    the same numbers.
+    """
+
+
+@lab_cmd.command("list")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def list_cmd(fmt: str) -> None:
+    """List the labs with their variants, metrics and parameters."""
+    from backbrain.labs import list_labs
+
+    labs = list_labs()
+    if fmt == "json":
+        click.echo(json.dumps([info.to_dict() for info in labs], indent=2))
+        return
+    table = Table(title="Labs", show_lines=True)
+    for column in ("name", "what it shows", "variants", "metrics", "params (defaults)"):
+        table.add_column(column, overflow="fold")
+    for info in labs:
+        params = "\n".join(f"{p.name}={p.default_text()}" for p in info.params)
+        table.add_row(
+            info.name,
+            f"{info.title}\n[dim]notes: {', '.join(info.notes)}[/dim]",
+            "\n".join(info.variants),
+            "\n".join(m.name for m in info.metrics),
+            params,
+        )
+    Console().print(table)
+    click.echo("Run one with: backbrain lab run NAME [--param KEY=VALUE]... [--seed N]")
+
+
+@lab_cmd.command("run")
+@click.argument("name")
+@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE", help="Override a parameter.")
+@click.option("--seed", type=int, default=None, help="Random seed (default 42): same seed, same numbers.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--vault",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Knowledge base to write labs/NAME/result.json and plot.svg into.",
+)
+def run_cmd(name: str, params: tuple[str, ...], seed: int | None, fmt: str, vault: Path | None) -> None:
+    """Run lab NAME and print variants x metrics; write the outputs into a writable vault."""
+    from backbrain.labs import get_lab, params_help, run_lab, write_lab_outputs
+    from backbrain.vault import locate_vault
+
+    info = get_lab(name)  # an unknown name fails here, before any vault lookup
+    given = _parse_pairs(params, params_help(info))
+    location = locate_vault(vault)
+    with DelayedProgress(f"lab {name}") as bar:
+        result = run_lab(name, given, seed=seed, progress=bar.update)
+    out = click.echo if fmt == "text" else _echo_err
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        Console().print(_table(result.to_dict()))
+    if location.read_only:
+        out(
+            f"Nothing written: {location.root} is the read-only starter knowledge base. "
+            "Pass --vault DIR, or create a writable one with `backbrain init DIR`."
+        )
+        return
+    written = write_lab_outputs(result, location.root)
+    for path in written:
+        out(f"Wrote {path}")
+    notice = getattr(written, "notice", None)
+    if notice:
+        out(notice)
+
+
+def _echo_err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _parse_pairs(pairs: tuple[str, ...], valid: str) -> dict[str, str]:
+    given: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--param expects KEY=VALUE, got {pair!r}.", hint=valid)
+        given[key.strip()] = value.strip()
+    return given
+
+
+def _table(data: dict[str, Any]) -> Table:
+    variants: dict[str, dict[str, Any]] = data["variants"]
+    metrics: list[str] = []
+    for values in variants.values():
+        metrics.extend(m for m in values if m not in metrics)
+    table = Table(title=f"{data['lab']} (seed {data['seed']})")
+    table.add_column("variant", style="bold")
+    for metric in metrics:
+        table.add_column(metric, justify="right", overflow="fold")
+    for variant, values in variants.items():
+        table.add_row(variant, *(_cell(values.get(m)) for m in metrics))
+    return table
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, int):
+        return f"{value:,}"
+    text = f"{value:,.3f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+class DelayedProgress:
+    """A Rich progress bar on stderr that appears only once a run has taken over a second.
+
+    Quick labs should print just their table; a bar that flashes for 200 ms is noise. The bar is
+    transient (erased when done) and only drawn on an interactive terminal.
+    """
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.console = Console(stderr=True)
+        self.started = time.monotonic()
+        self.progress: Progress | None = None
+        self.task: TaskID | None = None
+
+    def __enter__(self) -> DelayedProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+    def update(self, fraction: float) -> None:
+        if self.progress is None:
+            if time.monotonic() - self.started < PROGRESS_AFTER_S or not self.console.is_terminal:
+                return
+            self.progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("{task.percentage:>3.0f}%"),
+                TimeElapsedColumn(),
+                console=self.console,
+                transient=True,
+            )
+            self.progress.start()
+            self.task = self.progress.add_task(self.label, total=1.0)
+        assert self.task is not None
+        self.progress.update(self.task, completed=fraction)
