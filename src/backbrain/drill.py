@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from backbrain.errors import NotFoundError, UsageError
-from backbrain.journal import DRILL_LOG, Journal, format_ts, parse_ts, to_utc, utc_now
+from backbrain.journal import DRILL_LOG, JOURNAL_DIR, Journal, format_ts, parse_ts, to_utc, utc_now
 from backbrain.note import Note, parse_note
 from backbrain.playbook import playbook_steps, short_label
 from backbrain.review import key_points
@@ -224,12 +224,15 @@ def log_drill(journal: Journal, result: DrillResult, *, now: dt.datetime | None 
 
 
 def answer_label(journal: Journal, path: Path) -> str:
-    """The answer's path as logged: relative to the vault when inside it, else absolute."""
-    base = journal.root.parent
+    """The answer's path as logged: relative to the vault when inside it (so the log stays valid
+    when the vault moves or is cloned), else absolute."""
+    resolved = Path(path).resolve()
+    if journal.root.name != JOURNAL_DIR:  # the starter's per-user journal: there is no vault to be inside
+        return str(resolved)
     try:
-        return Path(path).resolve().relative_to(base.resolve()).as_posix()
+        return resolved.relative_to(journal.root.parent.resolve()).as_posix()
     except ValueError:
-        return str(Path(path).resolve())
+        return str(resolved)
 
 
 def load_drills(journal: Journal) -> list[dict[str, Any]]:

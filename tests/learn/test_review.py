@@ -95,6 +95,10 @@ def test_due_json_through_the_cli(tmp_path: Path):
     assert len(due) == 3 and all(set(d) == {"card", "note", "prompt", "due"} for d in due)
     stats = run_cli("review", "stats", "--format", "json", "--vault", str(vault), env=cli_env(tmp_path))
     assert json.loads(stats.stdout)["reviews"] == 0 and json.loads(stats.stdout)["retention"] is None
+    text = run_cli("review", "--due", "--limit", "2", "--vault", str(vault), env=cli_env(tmp_path)).stdout
+    assert due[0]["card"] in text and "2 due" in text
+    stats_text = run_cli("review", "stats", "--vault", str(vault), env=cli_env(tmp_path)).stdout
+    assert "retention (rated Good or Easy): n/a" in stats_text and "Due in the next 7 days" in stats_text
 
 
 def test_interactive_session_reveal_rate_and_quit(tmp_path: Path):
