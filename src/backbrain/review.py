@@ -381,19 +381,26 @@ def record_review(
     now: dt.datetime | None = None,
     duration_ms: int | None = None,
     scheduler: Scheduler | None = None,
+    states: dict[str, CardState] | None = None,
 ) -> ReviewOutcome:
-    """Schedule the card's next review from this rating and append the review to the journal."""
+    """Schedule the card's next review from this rating and append the review to the journal.
+
+    `states` (from load_states) saves re-reading the whole log for every rating of a session; it is
+    updated in place with the new state."""
     if rating not in RATING_NAMES:
         raise ValueError(f"rating must be 1-4, not {rating!r}")
     now = to_utc(now or utc_now())
     scheduler = scheduler or make_scheduler()
-    states = load_states(journal)
-    previous = states[card.id].card if card.id in states else FsrsCard(_fsrs_id(card.id), due=now)
-    updated, _ = scheduler.review_card(previous, Rating(rating), now)
+    states = load_states(journal) if states is None else states
+    state = states.get(card.id) or CardState(FsrsCard(_fsrs_id(card.id), due=now))
+    updated, _ = scheduler.review_card(state.card, Rating(rating), now)
     data = {"card": card.id, "note": card.note, "rating": rating, **_snapshot(updated)}
     if duration_ms is not None:
         data["duration_ms"] = duration_ms
     journal.append(REVIEW_LOG, "review", data, now=now)
+    state.card, state.reviews, state.last_rating = updated, state.reviews + 1, rating
+    state.first_review = state.first_review or now
+    states[card.id] = state
     return ReviewOutcome(card.id, rating, updated.due, updated.state.name.lower())
 
 

@@ -309,11 +309,13 @@ def _review_session(opened: _Context, due: list[Any]) -> None:
         out.print("Nothing is due. Come back later (see `backbrain review stats` for the forecast).")
         return
     out.print(f"{len(due)} cards to review. [space] reveal, [1-4] rate, [q] quit; every rating is saved at once.")
-    reviewed = 0
+    from backbrain.review import load_states
+
+    reviewed, states = 0, load_states(opened.journal)
     try:
         with Keys() as keys:
             for number, item in enumerate(due, 1):
-                if not _review_one(out, keys, item, number, len(due), opened.journal):
+                if not _review_one(out, keys, item, (number, len(due)), opened.journal, states):
                     break
                 reviewed += 1
     except (KeyboardInterrupt, EOFError) as exc:
@@ -324,8 +326,9 @@ def _review_session(opened: _Context, due: list[Any]) -> None:
     out.print(f"Done: {reviewed} reviews saved to {opened.journal.path('review.jsonl')}.")
 
 
-def _review_one(out: Console, keys: Keys, item: Any, number: int, total: int, journal: Journal) -> bool:
+def _review_one(out: Console, keys: Keys, item: Any, position: tuple[int, int], journal: Journal, states: Any) -> bool:
     """Show one card, reveal, rate and record it; False when the person quits."""
+    number, total = position
     from backbrain.review import RATING_NAMES, record_review
 
     started = time.monotonic()
@@ -340,7 +343,7 @@ def _review_one(out: Console, keys: Keys, item: Any, number: int, total: int, jo
     if key == "q":
         return False
     duration = int((time.monotonic() - started) * 1000)
-    outcome = record_review(journal, item.card, int(key), duration_ms=duration)
+    outcome = record_review(journal, item.card, int(key), duration_ms=duration, states=states)
     out.print(f"{RATING_NAMES[outcome.rating]}: next review {_when(outcome.due)}.")
     return True
 
