@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from backbrain.errors import NotFoundError, UsageError
+from backbrain.fsutil import atomic_write_text
 from backbrain.journal import DRILL_LOG, JOURNAL_DIR, Journal, format_ts, parse_ts, to_utc, utc_now
 from backbrain.note import Note, parse_note
 from backbrain.playbook import playbook_steps, short_label
-from backbrain.review import key_points
+from backbrain.review import key_points, sentences_of
 from backbrain.vault import Vault, starter_root
 
 DESIGN_PLAYBOOK = "design-backend-system-in-45-minutes"
@@ -138,8 +139,6 @@ def default_answer_path(journal: Journal, system: Note, now: dt.datetime) -> Pat
 
 def prepare_answer_file(path: Path, template: str) -> bool:
     """Create the answer file from the template; an existing file is kept as it is. True if created."""
-    from backbrain.fsutil import atomic_write_text
-
     if path.exists():
         if not path.is_file():
             raise UsageError(f"{path} is not a file.")
@@ -177,11 +176,9 @@ def reference_points(system: Note, per_section: int = 5) -> list[tuple[str, list
 
 
 def _sentences(markdown: str, limit: int) -> list[str]:
-    from backbrain.review import _SENTENCE_END
-
     sentences: list[str] = []
     for block in key_points(markdown, limit=limit, first_sentence=False, max_chars=10_000):
-        sentences += [s.strip() for s in _SENTENCE_END.split(block) if s.strip()]
+        sentences += sentences_of(block)
     return [s if len(s) <= 240 else s[:239].rsplit(" ", 1)[0] + "…" for s in sentences[:limit]]
 
 

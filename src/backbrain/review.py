@@ -59,6 +59,11 @@ def first_sentence_of(text: str) -> str:
     return _SENTENCE_END.split(text.strip(), maxsplit=1)[0].strip()
 
 
+def sentences_of(text: str) -> list[str]:
+    """A paragraph split into sentences (at . ! ? followed by a capital, a digit or markup)."""
+    return [s.strip() for s in _SENTENCE_END.split(text.strip()) if s.strip()]
+
+
 @dataclass
 class _BlockReader:
     """Collects the plain text of top-level paragraphs and list items from pyromark's events."""
