@@ -174,3 +174,14 @@ def test_site_core_imports_no_web_or_cli_stack() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_fast_backlink_contexts_match_the_vault_api(tmp_path: Path) -> None:
+    from backbrain.site.model import SiteModel
+    from backbrain.vault import load_vault
+
+    vault = load_vault(make_site_vault(tmp_path / "vault"))
+    model = SiteModel(vault)
+    for note_id in vault.notes:
+        expected = [(b.source, b.context) for b in vault.backlinks(note_id)]
+        assert model.backlink_contexts(note_id) == expected

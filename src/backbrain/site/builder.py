@@ -34,6 +34,7 @@ from backbrain.site.output import (
     check_output_dir,
     digest,
     load_manifest,
+    remove_leftovers,
     save_manifest,
 )
 from backbrain.site.render import STATIC, PageRenderer, code_digest
@@ -62,8 +63,9 @@ class _Job:
     key: str
     url: str
     file: str
-    ctx: dict[str, Any]
-    fp: str
+
+
+_Result = tuple[str, Entry, bool, bool]  # file, manifest entry, rendered, written
 
 
 class SiteBuilder:
@@ -85,7 +87,7 @@ class SiteBuilder:
         self.manifest: dict[str, Any] | None = load_manifest(cache_file, self.code)
         self.mtimes: dict[str, float] = {}
         self.version = "0"
-        self._search: dict[str, tuple[Note, str]] = {}
+        self._search: dict[str, tuple[Note, str, str]] = {}
         check_output_dir(self.out, self.root)
 
     # -- entry points -----------------------------------------------------------------------------------
@@ -172,17 +174,19 @@ class SiteBuilder:
         cold = clean or old is None or not (self.out / MARKER).is_file()
         old_pages: dict[str, Entry] = {} if cold or old is None else old["pages"]
         model = SiteModel(vault, live=self.live, mtimes=self.mtimes)
+        if cold:
+            remove_leftovers(self.out)
         target: FreshDir | LiveDir = FreshDir(self.out) if cold else LiveDir(self.out)
         report = BuildReport(self.out, full=cold)
         try:
             pages, jobs = self._plan(model, old_pages, None if cold else candidates)
-            results = self._render_jobs(model, jobs, target, old_pages)
-            for file, entry, wrote in results:
+            results, search = self._render_jobs(model, jobs, target, old_pages)
+            for file, entry, rendered, wrote in results:
                 pages[file] = entry
+                report.rendered += rendered
                 if wrote:
                     report.written.append(file)
-            report.rendered = len(jobs)
-            self._data_files(model, target, pages, old_pages, report)
+            self._data_files(model, target, pages, old_pages, report, search)
             assets = self._copy_assets(vault, pages, target, {} if cold else old.get("assets", {}) if old else {})
             if isinstance(target, FreshDir):
                 self._copy_static(target)
@@ -206,6 +210,7 @@ class SiteBuilder:
     def _plan(
         self, model: SiteModel, old_pages: dict[str, Entry], candidates: set[str] | None
     ) -> tuple[dict[str, Entry], list[_Job]]:
+        """Pages kept as they are (not candidates) and the jobs for the rest (context, then maybe render)."""
         pages: dict[str, Entry] = {}
         jobs = []
         for kind, key, url in model.pages():
@@ -213,61 +218,59 @@ class SiteBuilder:
             previous = old_pages.get(file)
             if candidates is not None and file not in candidates and previous is not None:
                 pages[file] = previous
-                continue
-            ctx = model.context(kind, key)
-            fp = digest(pickle.dumps(ctx, protocol=5))
-            if previous is not None and previous[0] == fp:
-                pages[file] = previous
-                continue
-            jobs.append(_Job(kind, key, url, file, ctx, fp))
+            else:
+                jobs.append(_Job(kind, key, url, file))
         return pages, jobs
 
     def _render_jobs(
         self, model: SiteModel, jobs: list[_Job], target: FreshDir | LiveDir, old_pages: dict[str, Entry]
-    ) -> list[tuple[str, Entry, bool]]:
+    ) -> tuple[list[_Result], bytes]:
+        """Run the jobs, split with one forked child when there are many; also returns the search index."""
         renderer = PageRenderer(model, self.code[:10])
         if self.workers < 2 or len(jobs) < PARALLEL_MIN_PAGES or not hasattr(os, "fork"):
-            return _render_share(renderer, jobs, target, old_pages)
+            return _run_share(renderer, jobs, target, old_pages), self._search_index(model)
         read_end, write_end = os.pipe()
         pid = os.fork()
-        if pid == 0:  # the child: render every other page, report, and leave without cleanup handlers
+        if pid == 0:  # the child: every other page plus the search index; leaves without cleanup handlers
             status = 1
             try:
                 os.close(read_end)
-                payload = pickle.dumps(_render_share(renderer, jobs[1::2], target, old_pages), protocol=5)
+                result = (_run_share(renderer, jobs[1::2], target, old_pages), self._search_index(model))
                 with os.fdopen(write_end, "wb") as pipe:
-                    pipe.write(payload)
+                    pipe.write(pickle.dumps(result, protocol=5))
                 status = 0
             finally:
                 os._exit(status)
         os.close(write_end)
-        mine = _render_share(renderer, jobs[0::2], target, old_pages)
+        mine = _run_share(renderer, jobs[0::2], target, old_pages)
         with os.fdopen(read_end, "rb") as pipe:
             payload = pipe.read()
         _, status = os.waitpid(pid, 0)
-        if status != 0 or not payload:  # the child failed: render its share here rather than lose pages
-            return mine + _render_share(renderer, jobs[1::2], target, old_pages)
-        theirs: list[tuple[str, Entry, bool]] = pickle.loads(payload)
-        return mine + theirs
+        if status != 0 or not payload:  # the child failed: do its share here rather than lose pages
+            return mine + _run_share(renderer, jobs[1::2], target, old_pages), self._search_index(model)
+        theirs, search = pickle.loads(payload)
+        return mine + theirs, search
+
+    def _search_index(self, model: SiteModel) -> bytes:
+        """The search index; entries of notes whose Note object is unchanged since the last build are reused."""
+        entries = []
+        cache: dict[str, tuple[Note, str, str]] = {}
+        for note_id in sorted(model.vault.notes):
+            note = model.vault.notes[note_id]
+            slug = model.urls.note_slug[note_id]
+            hit = self._search.get(note_id)
+            text = hit[2] if hit and hit[0] is note and hit[1] == slug else searchindex.entry_json(note, model.urls)
+            cache[note_id] = (note, slug, text)
+            entries.append(text)
+        self._search = cache
+        return searchindex.index_json(entries).encode("utf-8")
 
     def _data_files(
         self, model: SiteModel, target: FreshDir | LiveDir, pages: dict[str, Entry], old: dict[str, Entry],
-        report: BuildReport,
+        report: BuildReport, search: bytes,
     ) -> None:  # fmt: skip
         """search-index.json and graph.json, written only when their bytes change."""
-        entries = []
-        cache: dict[str, tuple[Note, str]] = {}
-        for note_id in sorted(model.vault.notes):
-            note = model.vault.notes[note_id]
-            hit = self._search.get(note_id)
-            text = hit[1] if hit and hit[0] is note else searchindex.entry_json(note, model.urls)
-            cache[note_id] = (note, text)
-            entries.append(text)
-        self._search = cache
-        files = {
-            "search-index.json": searchindex.index_json(entries).encode("utf-8"),
-            "graph.json": graph_json(model.vault, model.urls).encode("utf-8"),
-        }
+        files = {"search-index.json": search, "graph.json": graph_json(model.vault, model.urls).encode("utf-8")}
         for file, data in files.items():
             out_hash = digest(data)
             previous = old.get(file)
@@ -306,18 +309,25 @@ class SiteBuilder:
         target.write("static/highlight.css", highlight_css().encode("utf-8"))
 
 
-def _render_share(
+def _run_share(
     renderer: PageRenderer, jobs: list[_Job], target: FreshDir | LiveDir, old_pages: dict[str, Entry]
-) -> list[tuple[str, Entry, bool]]:
-    results = []
+) -> list[_Result]:
+    """Context, fingerprint, and (when the fingerprint changed) render and write, for each job."""
+    model = renderer.model
+    results: list[_Result] = []
     for job in jobs:
-        page = renderer.render(job.kind, job.key, job.url, job.ctx)
-        out_hash = digest(page.data)
+        ctx = model.context(job.kind, job.key)
+        fp = digest(pickle.dumps(ctx, protocol=5))
         previous = old_pages.get(job.file)
+        if previous is not None and previous[0] == fp:
+            results.append((job.file, previous, False, False))
+            continue
+        page = renderer.render(job.kind, job.key, job.url, ctx)
+        out_hash = digest(page.data)
         wrote = previous is None or previous[1] != out_hash
         if wrote:
             target.write(job.file, page.data)
-        results.append((job.file, [job.fp, out_hash, page.assets], wrote))
+        results.append((job.file, [fp, out_hash, page.assets], True, wrote))
     return results
 
 

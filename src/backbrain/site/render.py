@@ -13,6 +13,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from backbrain.site import fragments
 from backbrain.site.markdown import NoteRenderer
 from backbrain.site.model import Context, SiteModel
 from backbrain.site.urls import root_prefix
@@ -53,7 +54,9 @@ class PageRenderer:
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            auto_reload=False,  # templates do not change during a build; skips a stat per page
         )
+        self._chrome_cache: dict[tuple[str, str, bool], Context] = {}
 
     def render(self, kind: str, key: str, url: str, ctx: Context) -> RenderedPage:
         root = self.model.vault.config.site.base_url if kind == "404" else root_prefix(url)
@@ -67,8 +70,27 @@ class PageRenderer:
                 assets = [*assets, f"labs/{ctx['lab']['name']}/plot.svg"]
             extra |= {
                 "body": Markup(body.html),
-                "toc": body.toc,
+                "toc_html": fragments.toc(body.toc),
+                "panels_html": fragments.panels(root, ctx["panels"]),
+                "backlinks_html": fragments.backlinks(root, ctx["backlinks"]),
                 "neighbourhood": Markup(self.model.neighbourhood(ctx, root)),
             }
+        extra |= self._chrome(ctx, extra)
         html = self.env.get_template(TEMPLATE_FOR[kind]).render(ctx | extra)
         return RenderedPage(html.encode("utf-8"), assets)
+
+    def _chrome(self, ctx: Context, extra: Context) -> Context:
+        """Head links and the header/navigation, rendered once per depth (and current section) and reused:
+        at 10,000 notes this is most of what every page has in common."""
+        nav_urls = {url for _, url in ctx["nav"]}
+        current = extra["page_url"] if extra["page_url"] in nav_urls else ""
+        key = (extra["root"], current, ctx["live"])
+        cached = self._chrome_cache.get(key)
+        if cached is None:
+            values = ctx | extra
+            cached = {
+                "chrome_head": Markup(self.env.get_template("chrome_head.html").render(values)),
+                "chrome_top": Markup(self.env.get_template("chrome_top.html").render(values)),
+            }
+            self._chrome_cache[key] = cached
+        return cached

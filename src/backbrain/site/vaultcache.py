@@ -47,6 +47,9 @@ def refresh_vault(old: Vault, rels: set[str]) -> Refreshed:
         note = known.get(rel)
         if note is None or rel in note_rels:
             note = _parse_file(old.root / rel, rel, old.config)
+        else:
+            for link in note.links:  # _index sets targets but never clears one that stopped resolving
+                link.target_id = None
         vault.files.append(note)
     if attachments is None:
         vault.attachments = dict(old.attachments)
