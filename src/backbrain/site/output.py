@@ -82,6 +82,9 @@ class FreshDir:
         if old.exists():
             remove_later(old)
 
+    def discard(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
 
 def remove_later(path: Path) -> None:
     """Delete a replaced output folder in a detached process.
@@ -105,9 +108,6 @@ def remove_leftovers(out: Path) -> None:
         for leftover in out.parent.glob(pattern):
             if leftover.is_dir() and (leftover / MARKER).is_file():
                 remove_later(leftover)
-
-    def discard(self) -> None:
-        shutil.rmtree(self.path, ignore_errors=True)
 
 
 class LiveDir:
