@@ -5,21 +5,28 @@
 "Plain BM25" is the honest baseline: the same porter tokenizer, one column holding the note's
 Markdown body, every query word ORed (FTS5's strict AND finds nothing for most sentences), no
 field weights, stop words, typo fixes or name bonuses. `--ablate` turns off one shipped feature
-at a time to show what each is worth. tests/search/test_eval.py imports this file.
+at a time to show what each is worth. tests/search/test_search_eval.py imports this file.
+
+The shipped ranking runs over an index built in a temporary folder that is removed afterwards
+(`eval_index`), so neither the vault nor /tmp keeps anything from a run.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import sqlite3
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
+
+if TYPE_CHECKING:
+    from backbrain.index import SearchIndex
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = ROOT / "tests" / "eval" / "queries.yaml"
@@ -45,29 +52,39 @@ def score(ranker: Ranker, queries: list[dict[str, Any]]) -> dict[str, Any]:
     return {"mrr10": reciprocal / n, "recall5": recall / n, "misses": misses, "n": n}
 
 
-def shipped_ranker(vault: Path | None, config: Any = None) -> tuple[Ranker, Any]:
-    """The ranking `backbrain search` uses, over an index kept in a temporary folder."""
-    from backbrain.index import SearchIndex, locate_root
-    from backbrain.search.engine import search
+@contextlib.contextmanager
+def eval_index(vault: Path | None) -> Iterator[SearchIndex]:
+    """The vault's search index, built in a temporary folder that is deleted on the way out."""
+    from backbrain.index import SearchIndex
+    from backbrain.location import locate_vault
 
-    root, _ = locate_root(vault)
-    folder = tempfile.mkdtemp(prefix="backbrain-eval-")
-    index = SearchIndex(root, Path(folder) / "index.sqlite")
-    index.sync()
+    root = locate_vault(vault).root
+    with tempfile.TemporaryDirectory(prefix="backbrain-eval-") as folder:
+        index = SearchIndex(root, Path(folder) / "index.sqlite")
+        try:
+            index.sync()
+            yield index
+        finally:
+            index.close()
+
+
+def shipped_ranker(index: SearchIndex, config: Any = None) -> Ranker:
+    """The ranking `backbrain search` uses (with `config`, a RankConfig, for ablations)."""
+    from backbrain.search.engine import search
 
     def rank(text: str) -> list[str]:
         return [hit.id for hit in search(index, text, limit=10, config=config).hits]
 
-    return rank, index
+    return rank
 
 
 def plain_ranker(vault: Path | None) -> Ranker:
     """One FTS5 column with each note's body, words ORed, default bm25()."""
-    from backbrain.index import TOKENIZER, locate_root
-    from backbrain.search.query import match_expression, parse_query
+    from backbrain.location import locate_vault
+    from backbrain.search.query import TOKENIZER, match_expression, parse_query
     from backbrain.vault import load_vault
 
-    root, _ = locate_root(vault)
+    root = locate_vault(vault).root
     conn = sqlite3.connect(":memory:")
     conn.execute(f"CREATE VIRTUAL TABLE t USING fts5(note_id UNINDEXED, body, tokenize='{TOKENIZER}')")
     notes = load_vault(root).notes.values()
@@ -106,12 +123,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ablate", action="store_true", help="also score with each feature turned off")
     args = parser.parse_args(argv)
     queries = load_queries(args.queries)
-    shipped, index = shipped_ranker(args.vault)
-    rows = [("shipped ranking", score(shipped, queries)), ("plain FTS5 BM25", score(plain_ranker(args.vault), queries))]
-    if args.ablate:
-        for name, config in ablations().items():
-            rows.append((f"shipped, {name}", score(shipped_ranker(args.vault, config)[0], queries)))
-    print(f"{len(queries)} queries over {index.count()} notes ({index.root})")
+    with eval_index(args.vault) as index:
+        rows = [("shipped ranking", score(shipped_ranker(index), queries))]
+        rows.append(("plain FTS5 BM25", score(plain_ranker(args.vault), queries)))
+        if args.ablate:
+            for name, config in ablations().items():
+                rows.append((f"shipped, {name}", score(shipped_ranker(index, config), queries)))
+        print(f"{len(queries)} queries over {index.count()} notes ({index.root})")
     print(f"{'ranking':32} {'MRR@10':>7} {'recall@5':>9}")
     for name, result in rows:
         print(f"{name:32} {result['mrr10']:7.3f} {result['recall5']:9.3f}")

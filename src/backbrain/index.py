@@ -5,9 +5,16 @@ way it can go wrong ends in a rebuild rather than an error: a corrupt or foreign
 and recreated, a different schema version is dropped and rebuilt, and each says so in one line.
 
 Freshness is decided by `stat()` (mtime and size) first and a content hash second, so a search on
-an unchanged vault never opens, let alone parses, a note. Writes are short WAL transactions with a
-busy timeout, so a second process searching or indexing at the same time waits milliseconds, never
-the length of a full build, and readers never wait at all.
+an unchanged vault never opens, let alone parses, a note: one stat pass over the vault is hashed and
+compared with the signature the last sync stored, and only when they differ are the files compared
+row by row. Writes are short WAL transactions with a busy timeout, so a second process searching or
+indexing at the same time waits milliseconds, never the length of a full build, and readers never
+wait at all.
+
+What every query needs about every note's names (typo words, name stems, whole names) is computed
+when the note is indexed and kept in tables of its own, so a new process reads only the rows a query
+asks for. Link resolution keeps its lookup table too: a note whose links or relations changed, while
+no note's names did, is re-linked on its own instead of re-resolving the whole vault.
 """
 
 from __future__ import annotations
@@ -24,23 +31,24 @@ from pathlib import Path
 from typing import Any
 
 from backbrain import __version__
-from backbrain.errors import NotFoundError
+from backbrain.location import CONFIG_FILE, NoteFile, locate_vault, scan_notes
 from backbrain.search.documents import (
+    RELATION_TEXT_KINDS,
     Doc,
-    FileStat,
     GraphNote,
     build_graph,
+    cached_resolver,
     content_hash,
-    scan_notes,
+    name_rows,
+    note_edges,
+    relation_text,
 )
+from backbrain.search.query import TOKENIZER
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 INDEX_DIR = ".backbrain"
 INDEX_FILE = "index.sqlite"
-CONFIG_FILE = "backbrain.toml"  # mirrors backbrain.schema.CONFIG_FILE without importing pydantic
-VAULT_ENV = "BACKBRAIN_VAULT"
 FTS_COLUMNS = ("title", "aliases", "headings", "tags", "summary", "symptoms", "relations", "body")
-TOKENIZER = "porter unicode61 remove_diacritics 2"
 BUSY_TIMEOUT_MS = 10_000
 BATCH_SIZE = 200  # notes per write transaction: long enough to be fast, short enough not to block
 _CORRUPT_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB (primary codes)
@@ -66,10 +74,22 @@ CREATE INDEX notes_id ON notes(id);
 CREATE TABLE edges (source TEXT NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL, via TEXT NOT NULL);
 CREATE INDEX edges_source ON edges(source);
 CREATE INDEX edges_target ON edges(target);
+CREATE INDEX edges_via ON edges(via);
+CREATE TABLE lookup (key TEXT PRIMARY KEY, id TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE names (note INTEGER NOT NULL, pos INTEGER NOT NULL, name TEXT NOT NULL, len INTEGER NOT NULL, gram TEXT);
+CREATE INDEX names_note ON names(note);
+CREATE INDEX names_len ON names(len);
+CREATE INDEX names_gram ON names(gram);
+CREATE TABLE name_terms (note INTEGER NOT NULL, term TEXT NOT NULL, word TEXT);
+CREATE INDEX name_terms_note ON name_terms(note);
+CREATE INDEX name_terms_term ON name_terms(term, note);
+CREATE INDEX name_terms_word ON name_terms(word);
 CREATE VIRTUAL TABLE fts USING fts5({", ".join(FTS_COLUMNS)}, tokenize='{TOKENIZER}');
 CREATE VIRTUAL TABLE vocab USING fts5vocab(fts, 'row');
 """
-_TABLES = ("vocab", "fts", "edges", "notes", "meta")
+_TABLES = ("vocab", "fts", "name_terms", "names", "lookup", "edges", "notes", "meta")
+_INSERT_EDGE = "INSERT INTO edges(source, kind, target, via) VALUES (?, ?, ?, ?)"
+GRAPH_ATTEMPTS = 3  # full graph refreshes to try while other processes keep changing notes
 
 
 @dataclass
@@ -90,37 +110,6 @@ class SyncReport:
 
 
 # -- where things are ---------------------------------------------------------------------------
-def starter_root() -> Path:
-    return Path(__file__).resolve().parent / "starter"
-
-
-def locate_root(explicit: Path | str | None = None, cwd: Path | None = None) -> tuple[Path, bool]:
-    """(vault root, read-only) found as backbrain.vault.locate_vault does, without importing it."""
-    if explicit:
-        return _existing_dir(Path(explicit), "--vault"), _is_starter(Path(explicit))
-    env = os.environ.get(VAULT_ENV)
-    if env:
-        return _existing_dir(Path(env), VAULT_ENV), _is_starter(Path(env))
-    start = (cwd or Path.cwd()).resolve()
-    for folder in (start, *start.parents):
-        if (folder / CONFIG_FILE).is_file():
-            return folder, _is_starter(folder)
-    return starter_root(), True
-
-
-def _existing_dir(path: Path, origin: str) -> Path:
-    if not path.is_dir():
-        raise NotFoundError(
-            f"{origin}: {path} is not a folder.",
-            hint="Create a knowledge base with `backbrain init DIR`, or point to an existing one.",
-        )
-    return path.resolve()
-
-
-def _is_starter(path: Path) -> bool:
-    return path.resolve() == starter_root()
-
-
 def index_path(root: Path, read_only: bool) -> Path:
     """VAULT/.backbrain/index.sqlite, or a per-vault file in the user's cache for read-only vaults."""
     if not read_only:
@@ -232,137 +221,284 @@ class SearchIndex:
         self.notices.clear()
         files = scan_notes(self.root)
         report.files = len(files)
-        stored = {row[0]: row[1:] for row in self.conn.execute("SELECT rel, mtime_ns, size, hash FROM notes")}
-        config_sig, force = self._config_state()
+        meta = dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
+        config_sig, force = self._config_state(meta)
+        signature = scan_signature(files)
+        if (
+            not force
+            and meta.get("scan_sig") == signature
+            and config_sig == meta.get("config_sig")
+            and meta.get("graph_dirty") != "1"
+        ):
+            report.seconds = time.perf_counter() - started
+            return report  # the common case: every file has the stat the index holds
+        stored = {rel: (mtime, size) for rel, mtime, size in self.conn.execute("SELECT rel, mtime_ns, size FROM notes")}
         present = {f.rel for f in files}
         removed = [rel for rel in stored if rel not in present]
-        stale = [f for f in files if force or f.rel not in stored or stored[f.rel][:2] != (f.mtime_ns, f.size)]
-        graph_dirty = self.meta("graph_dirty") == "1"
-        if stale or removed or graph_dirty:
-            full = self._write_changed(stale, stored, force, report) or graph_dirty or bool(removed)
-            if removed:
-                with self.write() as conn:
-                    for start in range(0, len(removed), 500):
-                        _delete(conn, removed[start : start + 500])
-                report.removed = len(removed)
-            if full:
-                self._refresh_graph(files)
-        if config_sig != self.meta("config_sig"):
+        stale = [f for f in files if force or stored.get(f.rel) != (f.mtime_ns, f.size)]
+        self._write_changed(stale, stored, force, report)
+        if removed:
+            with self.write() as conn:
+                for start in range(0, len(removed), 500):
+                    _delete(conn, removed[start : start + 500])
+                _changed_rows(conn, graph=True)
+            report.removed = len(removed)
+        if self.meta("graph_dirty") == "1":
+            self._refresh_graph(files)
+        if config_sig != meta.get("config_sig"):
             with self.write() as conn:
                 _set_meta(conn, "config_sig", config_sig)
                 _set_meta(conn, "config_hash", _config_hash(self.root))
                 _set_meta(conn, "built_by", _builder())
+        self._seal(files, signature)
         report.seconds = time.perf_counter() - started
         return report
 
-    def _config_state(self) -> tuple[str, bool]:
+    def _config_state(self, meta: dict[str, str]) -> tuple[str, bool]:
         """(stat signature of backbrain.toml, whether every note must be re-read)."""
         try:
             st = (self.root / CONFIG_FILE).stat()
             sig = f"{st.st_mtime_ns}:{st.st_size}"
         except OSError:
             sig = "-"
-        if self.meta("built_by") not in (None, _builder()):
+        if meta.get("built_by") not in (None, _builder()):
             return sig, True  # another backbrain version parsed these notes
-        if sig == self.meta("config_sig"):
+        if sig == meta.get("config_sig"):
             return sig, False
-        stored_hash = self.meta("config_hash")
+        stored_hash = meta.get("config_hash")
         return sig, stored_hash is not None and stored_hash != _config_hash(self.root)
 
-    def _write_changed(
-        self, stale: list[FileStat], stored: dict[str, tuple[Any, ...]], force: bool, report: SyncReport
-    ) -> bool:
-        """Parse and write the files whose content changed, in short batches as they are parsed.
+    def _seal(self, files: list[NoteFile], signature: str) -> None:
+        """Store the scan's signature when every file's row holds exactly the stat just scanned.
 
-        Returns whether the graph must be refreshed (a note's names or outgoing targets changed).
+        Checked inside a write transaction, and every transaction that changes a row clears the
+        signature, so a stored signature always describes the rows as they are: the next sync that
+        scans the same stats can stop there. A racy file (stored with mtime 0) keeps it unsealed.
         """
+        with self.write() as conn:
+            stats = {rel: (mtime, size) for rel, mtime, size in conn.execute("SELECT rel, mtime_ns, size FROM notes")}
+            clean = len(stats) == len(files) and all(stats.get(f.rel) == (f.mtime_ns, f.size) for f in files)
+            _set_meta(conn, "scan_sig", signature if clean else "")
+
+    def _write_changed(
+        self, stale: list[NoteFile], stored: dict[str, tuple[Any, ...]], force: bool, report: SyncReport
+    ) -> None:
+        """Parse and write the files whose content changed, in short batches as they are parsed."""
         if not stale:
-            return False
+            return
         from backbrain.search.reader import Touched, now_ns, read_changed, reset_config
 
         reset_config(self.root)
         now = now_ns()
-        jobs = [(f, None if force else (stored.get(f.rel) or (None, None, None))[2], now) for f in stale]
+        hashes = {} if force else dict(_select_rels(self.conn, "SELECT rel, hash FROM notes", [f.rel for f in stale]))
+        jobs = [(f, hashes.get(f.rel), now) for f in stale]
         docs: list[Doc] = []
         touched: list[Touched] = []
-        full = False
         for item in read_changed(self.root, jobs):
             if isinstance(item, Touched):
                 touched.append(item)
                 continue
             docs.append(item)
             if len(docs) >= BATCH_SIZE:
-                full = self._write_docs(docs, stored, report) or full
+                self._write_docs(docs, stored, report)
                 docs = []
-        full = self._write_docs(docs, stored, report) or full
+        self._write_docs(docs, stored, report)
         if touched:
             with self.write() as conn:
                 conn.executemany(
                     "UPDATE notes SET mtime_ns = ?, size = ? WHERE rel = ?",
                     [(t.mtime_ns, t.size, t.rel) for t in touched],
                 )
+                _changed_rows(conn, graph=False)
             report.rehashed = len(touched)
-        return full
 
-    def _write_docs(self, docs: list[Doc], stored: dict[str, tuple[Any, ...]], report: SyncReport) -> bool:
-        """One transaction for a batch; a note keeps its relation text until the graph says otherwise."""
+    def _write_docs(self, docs: list[Doc], stored: dict[str, tuple[Any, ...]], report: SyncReport) -> None:
+        """One transaction for a batch, graph included when no note's names changed.
+
+        A note keeps its relation text until the graph says otherwise. When a note is new or its
+        id, title or aliases changed, any link in the vault may now resolve differently: the graph
+        is marked dirty (in the same transaction) and refreshed in full. Otherwise only the changed
+        notes' own edges are re-resolved, against the stored lookup table.
+        """
         if not docs:
-            return False
-        old = self._graph_keys([d.rel for d in docs if d.rel in stored])
-        current = self._stored_relations(list(old))
-        full = any(old.get(d.rel) != d.graph_key() for d in docs)
+            return
         with self.write() as conn:
-            if full:
-                _set_meta(conn, "graph_dirty", "1")
+            old = _graph_keys(conn, [d.rel for d in docs if d.rel in stored])
+            current = dict(_select_rels(conn, "SELECT rel, relations FROM notes", list(old)))
+            renamed = any(old.get(d.rel, (None,))[:3] != d.graph_key()[:3] for d in docs)
+            relinked = [d for d in docs if d.rel in old and old[d.rel][3] != d.graph_key()[3]]
             for doc in docs:
                 doc.relations = current.get(doc.rel, "")
                 _upsert(conn, doc)
+            dirty = renamed or _meta(conn, "graph_dirty") == "1"
+            if not dirty and relinked:
+                dirty = not _relink(conn, relinked)
+            _changed_rows(conn, graph=dirty)
         added = sum(1 for d in docs if d.rel not in stored)
         report.added += added
         report.updated += len(docs) - added
-        return full
 
-    def _graph_keys(self, rels: list[str]) -> dict[str, tuple[Any, ...]]:
-        keys = {}
-        for rel, note_id, title, aliases, targets in self._select_rels(
-            "SELECT rel, id, title, aliases, targets FROM notes", rels
-        ):
-            keys[rel] = (note_id, title, tuple(json.loads(aliases)), tuple(map(tuple, json.loads(targets))))
-        return keys
+    def _refresh_graph(self, files: list[NoteFile]) -> None:
+        """Resolve every note's relations and links from the index rows (no file is read).
 
-    def _stored_relations(self, rels: list[str]) -> dict[str, str]:
-        return dict(self._select_rels("SELECT rel, relations FROM notes", rels))
-
-    def _select_rels(self, sql: str, rels: list[str]) -> Iterator[tuple[Any, ...]]:
-        for start in range(0, len(rels), 500):
-            chunk = rels[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            yield from self.conn.execute(f"{sql} WHERE rel IN ({marks})", chunk)
-
-    def _refresh_graph(self, files: list[FileStat]) -> None:
-        """Resolve every note's relations and links from the index rows (no file is read)."""
+        Reads one snapshot of the rows; if another process changes notes before the result is
+        written, the work is done again (the graph stays marked dirty meanwhile).
+        """
         order = {f.rel: i for i, f in enumerate(files)}
-        rows = self.conn.execute("SELECT rowid, rel, id, title, aliases, targets, relations FROM notes").fetchall()
-        rows.sort(key=lambda r: order.get(r[1], len(order)))
-        notes = [GraphNote(r[1], r[2], r[3], json.loads(r[4]), [tuple(t) for t in json.loads(r[5])]) for r in rows]
-        graph = build_graph(notes)
-        changed = [(graph.relation_text.get(r[2], ""), r[0]) for r in rows if graph.relation_text.get(r[2], "") != r[6]]
-        for start in range(0, len(changed), BATCH_SIZE):
+        for _ in range(GRAPH_ATTEMPTS):
+            self.conn.execute("BEGIN")
+            try:
+                generation = _meta(self.conn, "generation")
+                rows = self.conn.execute(
+                    "SELECT rowid, rel, id, title, aliases, targets, relations FROM notes"
+                ).fetchall()
+                old_edges = set(self.conn.execute("SELECT source, kind, target, via FROM edges"))
+                old_lookup = dict(self.conn.execute("SELECT key, id FROM lookup"))
+            finally:
+                self.conn.execute("COMMIT")
+            rows.sort(key=lambda r: order.get(r[1], len(order)))
+            notes = [GraphNote(r[1], r[2], r[3], json.loads(r[4]), [tuple(t) for t in json.loads(r[5])]) for r in rows]
+            graph = build_graph(notes)
+            texts = graph.relation_text
+            changed = [(texts.get(r[2], ""), r[0]) for r in rows if texts.get(r[2], "") != r[6]]
+            for start in range(0, len(changed), BATCH_SIZE):
+                with self.write() as conn:
+                    for text, rowid in changed[start : start + BATCH_SIZE]:
+                        conn.execute("UPDATE notes SET relations = ? WHERE rowid = ?", (text, rowid))
+                        conn.execute("UPDATE fts SET relations = ? WHERE rowid = ?", (text, rowid))
+            new_edges = set(graph.edges)
             with self.write() as conn:
-                for text, rowid in changed[start : start + BATCH_SIZE]:
-                    conn.execute("UPDATE notes SET relations = ? WHERE rowid = ?", (text, rowid))
-                    conn.execute("UPDATE fts SET relations = ? WHERE rowid = ?", (text, rowid))
-        old_edges = set(self.conn.execute("SELECT source, kind, target, via FROM edges"))
-        new_edges = set(graph.edges)
-        with self.write() as conn:
-            conn.executemany(
-                "DELETE FROM edges WHERE source = ? AND kind = ? AND target = ? AND via = ?", old_edges - new_edges
-            )
-            conn.executemany("INSERT INTO edges(source, kind, target, via) VALUES (?, ?, ?, ?)", new_edges - old_edges)
-            _set_meta(conn, "graph_dirty", "0")
-        if len(changed) > 1000:
-            with self.write() as conn:  # merge the many small segments a big build leaves behind
-                conn.execute("INSERT INTO fts(fts) VALUES ('optimize')")
+                if _meta(conn, "generation") != generation:
+                    continue  # notes changed under us: read them again
+                conn.executemany(
+                    "DELETE FROM edges WHERE source = ? AND kind = ? AND target = ? AND via = ?", old_edges - new_edges
+                )
+                conn.executemany(
+                    "INSERT INTO edges(source, kind, target, via) VALUES (?, ?, ?, ?)", new_edges - old_edges
+                )
+                conn.executemany(
+                    "DELETE FROM lookup WHERE key = ?",
+                    [(k,) for k, v in old_lookup.items() if graph.lookup.get(k) != v],
+                )
+                conn.executemany(
+                    "INSERT OR REPLACE INTO lookup(key, id) VALUES (?, ?)",
+                    [(k, v) for k, v in graph.lookup.items() if old_lookup.get(k) != v],
+                )
+                _set_meta(conn, "graph_dirty", "0")
+            if len(changed) > 1000:
+                with self.write() as conn:  # merge the many small segments a big build leaves behind
+                    conn.execute("INSERT INTO fts(fts) VALUES ('optimize')")
+            return
+
+
+def scan_signature(files: list[NoteFile]) -> str:
+    """A digest of every note file's path, mtime and size, in scan order."""
+    text = "\n".join([f"{f.rel}\t{f.mtime_ns}\t{f.size}" for f in files])
+    return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+
+
+def _meta(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def _changed_rows(conn: sqlite3.Connection, *, graph: bool) -> None:
+    """Inside a transaction that changed note rows: the scan signature no longer describes them,
+    and (graph=True) the graph must be refreshed in full. `generation` counts such transactions,
+    so a full refresh can tell whether the notes it read are still the notes."""
+    _set_meta(conn, "scan_sig", "")
+    if graph:
+        _set_meta(conn, "graph_dirty", "1")
+        _set_meta(conn, "generation", str(int(_meta(conn, "generation") or 0) + 1))
+
+
+def _graph_keys(conn: sqlite3.Connection, rels: list[str]) -> dict[str, tuple[Any, ...]]:
+    keys = {}
+    for rel, note_id, title, aliases, targets in _select_rels(
+        conn, "SELECT rel, id, title, aliases, targets FROM notes", rels
+    ):
+        keys[rel] = (note_id, title, tuple(json.loads(aliases)), tuple(map(tuple, json.loads(targets))))
+    return keys
+
+
+def _select_rels(conn: sqlite3.Connection, sql: str, rels: list[str]) -> Iterator[tuple[Any, ...]]:
+    for start in range(0, len(rels), 500):
+        chunk = rels[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        yield from conn.execute(f"{sql} WHERE rel IN ({marks})", chunk)
+
+
+def _relink(conn: sqlite3.Connection, docs: list[Doc]) -> bool:
+    """Re-resolve the links and relations of notes whose names did not change, inside the
+    transaction that wrote them: their own edge rows are replaced, and the relation text of every
+    note whose typed partners changed is rewritten. False when only a full refresh can tell (a
+    duplicate id: the vault uses the first file with an id, and only the full refresh knows files'
+    order)."""
+
+    def lookup(key: str) -> str | None:
+        row = conn.execute("SELECT id FROM lookup WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    if _duplicated(conn, {d.id for d in docs}):
+        return False
+    resolve = cached_resolver(lookup)
+    affected: set[str] = set()
+    for doc in docs:
+        old = set(conn.execute("SELECT source, kind, target FROM edges WHERE via = ?", (doc.rel,)))
+        new = note_edges(doc.id, doc.targets, resolve)
+        if old == set(new):
+            continue
+        conn.execute("DELETE FROM edges WHERE via = ?", (doc.rel,))
+        conn.executemany(
+            "INSERT INTO edges(source, kind, target, via) VALUES (?, ?, ?, ?)", [(*e, doc.rel) for e in new]
+        )
+        for source, kind, target in old.symmetric_difference(new):
+            if kind in RELATION_TEXT_KINDS:
+                affected.update((source, target))
+    return _rewrite_relation_text(conn, affected)
+
+
+def _rewrite_relation_text(conn: sqlite3.Connection, note_ids: set[str]) -> bool:
+    """Recompute the relation text of these notes from the edge rows (as build_graph does)."""
+    kinds = sorted(RELATION_TEXT_KINDS)
+    marks = ",".join("?" * len(kinds))
+    partners: dict[str, set[str]] = {}
+    for note_id in note_ids:
+        rows = conn.execute(
+            f"SELECT source, target FROM edges WHERE (source = ? OR target = ?) AND kind IN ({marks})",
+            (note_id, note_id, *kinds),
+        )
+        partners[note_id] = {target if source == note_id else source for source, target in rows}
+    wanted = set(note_ids).union(*partners.values())
+    if _duplicated(conn, wanted):
+        return False
+    names = {}
+    for start in range(0, len(wanted), 500):
+        chunk = sorted(wanted)[start : start + 500]
+        query = f"SELECT id, title, aliases, rowid, relations FROM notes WHERE id IN ({','.join('?' * len(chunk))})"
+        for note_id, title, aliases, rowid, text in conn.execute(query, chunk):
+            names[note_id] = (title, json.loads(aliases), rowid, text)
+    for note_id, ids in partners.items():
+        if note_id not in names:
+            continue
+        text = relation_text([names[o][:2] for o in sorted(ids) if o in names])
+        rowid, stored = names[note_id][2:]
+        if text != stored:
+            conn.execute("UPDATE notes SET relations = ? WHERE rowid = ?", (text, rowid))
+            conn.execute("UPDATE fts SET relations = ? WHERE rowid = ?", (text, rowid))
+    return True
+
+
+def _duplicated(conn: sqlite3.Connection, note_ids: set[str]) -> bool:
+    """Whether more than one file has any of these ids."""
+    listed = sorted(note_ids)
+    for start in range(0, len(listed), 500):
+        chunk = listed[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        sql = f"SELECT 1 FROM notes WHERE id IN ({marks}) GROUP BY id HAVING count(*) > 1 LIMIT 1"
+        if conn.execute(sql, chunk).fetchone():
+            return True
+    return False
 
 
 def _upsert(conn: sqlite3.Connection, doc: Doc) -> None:
@@ -393,6 +529,13 @@ def _upsert(conn: sqlite3.Connection, doc: Doc) -> None:
         f"INSERT INTO fts(rowid, {', '.join(FTS_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (rowid, *fts_values(doc)),
     )
+    conn.execute("DELETE FROM names WHERE note = ?", (rowid,))
+    conn.execute("DELETE FROM name_terms WHERE note = ?", (rowid,))
+    names = name_rows(doc.title, doc.aliases)
+    conn.executemany(
+        "INSERT INTO names(note, pos, name, len, gram) VALUES (?, ?, ?, ?, ?)", [(rowid, *n) for n in names.names]
+    )
+    conn.executemany("INSERT INTO name_terms(note, term, word) VALUES (?, ?, ?)", [(rowid, *t) for t in names.terms])
 
 
 def fts_values(doc: Doc) -> tuple[str, ...]:
@@ -404,7 +547,9 @@ def fts_values(doc: Doc) -> tuple[str, ...]:
 def _delete(conn: sqlite3.Connection, rels: list[str]) -> None:
     marks = ",".join("?" * len(rels))
     rowids = [r[0] for r in conn.execute(f"SELECT rowid FROM notes WHERE rel IN ({marks})", rels)]
-    conn.executemany("DELETE FROM fts WHERE rowid = ?", [(r,) for r in rowids])
+    for table in ("fts", "names", "name_terms"):
+        column = "rowid" if table == "fts" else "note"
+        conn.executemany(f"DELETE FROM {table} WHERE {column} = ?", [(r,) for r in rowids])
     conn.execute(f"DELETE FROM notes WHERE rel IN ({marks})", rels)
 
 
@@ -493,5 +638,5 @@ def remove_index_files(path: Path) -> None:
 
 def open_index(vault: Path | str | None = None, *, path: Path | None = None) -> SearchIndex:
     """Open (creating or rebuilding as needed) the index of the vault found from `vault`."""
-    root, read_only = locate_root(vault)
-    return SearchIndex(root, path or index_path(root, read_only))
+    location = locate_vault(vault)
+    return SearchIndex(location.root, path or index_path(location.root, location.read_only))

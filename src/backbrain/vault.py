@@ -14,62 +14,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pathspec
+from backbrain.errors import NotFoundError
 
-from backbrain.errors import NotFoundError, RefusedError
+# Discovery and scanning live in backbrain.location (light to import); re-exported for existing callers.
+from backbrain.location import IGNORED_DIRS as IGNORED_DIRS
+from backbrain.location import NOTE_SUFFIXES as NOTE_SUFFIXES
+from backbrain.location import VAULT_ENV as VAULT_ENV
+from backbrain.location import VaultLocation as VaultLocation
+from backbrain.location import is_starter
+from backbrain.location import locate_vault as locate_vault
+from backbrain.location import scan_files as scan_files
+from backbrain.location import starter_root as starter_root
 from backbrain.note import Link, Note, parse_note, slugify
-from backbrain.schema import CONFIG_FILE, PLAIN_NOTE, RELATION_KEYS, RELATIONS, Config, load_config
-
-VAULT_ENV = "BACKBRAIN_VAULT"
-IGNORED_DIRS = {".obsidian", ".git", "node_modules", ".backbrain", ".venv", "__pycache__", ".trash"}
-NOTE_SUFFIXES = {".md", ".markdown"}
-
-
-def starter_root() -> Path:
-    """The bundled starter knowledge base (read-only: it lives inside the installed package)."""
-    return Path(__file__).resolve().parent / "starter"
-
-
-@dataclass(frozen=True)
-class VaultLocation:
-    root: Path
-    read_only: bool
-    source: str  # "option", "env", "walk-up" or "starter": how it was found, for messages
-
-    def require_writable(self, action: str) -> None:
-        if self.read_only:
-            raise RefusedError(
-                f"Cannot {action}: the bundled starter knowledge base is read-only.",
-                hint="Make your own with `backbrain init DIR --starter` and pass `--vault DIR` "
-                f"(or set {VAULT_ENV}=DIR, or run from inside DIR).",
-            )
-
-
-def locate_vault(explicit: Path | str | None = None, cwd: Path | None = None) -> VaultLocation:
-    """--vault DIR, then $BACKBRAIN_VAULT, then a backbrain.toml above the cwd, then the starter."""
-    if explicit:
-        return VaultLocation(_existing_dir(Path(explicit), "--vault"), _is_starter(Path(explicit)), "option")
-    env = os.environ.get(VAULT_ENV)
-    if env:
-        return VaultLocation(_existing_dir(Path(env), VAULT_ENV), _is_starter(Path(env)), "env")
-    start = (cwd or Path.cwd()).resolve()
-    for folder in (start, *start.parents):
-        if (folder / CONFIG_FILE).is_file():
-            return VaultLocation(folder, _is_starter(folder), "walk-up")
-    return VaultLocation(starter_root(), True, "starter")
-
-
-def _existing_dir(path: Path, origin: str) -> Path:
-    if not path.is_dir():
-        raise NotFoundError(
-            f"{origin}: {path} is not a folder.",
-            hint="Create a knowledge base with `backbrain init DIR`, or point to an existing one.",
-        )
-    return path.resolve()
-
-
-def _is_starter(path: Path) -> bool:
-    return path.resolve() == starter_root()
+from backbrain.schema import PLAIN_NOTE, RELATION_KEYS, RELATIONS, Config, load_config
 
 
 @dataclass
@@ -207,61 +164,11 @@ def context_line(note: Note, line: int) -> str:
 
 
 # -- loading ------------------------------------------------------------------------------------
-def scan_files(root: Path) -> tuple[list[tuple[Path, str]], list[str]]:
-    """Note files and attachments under root, skipping tool folders and what .gitignore excludes."""
-    spec = _gitignore(root)
-    notes: list[tuple[Path, str]] = []
-    attachments: list[str] = []
-    for folder, dirs, files in os.walk(root):
-        rel_folder = os.path.relpath(folder, root)
-        rel_folder = "" if rel_folder == "." else rel_folder.replace(os.sep, "/") + "/"
-        dirs[:] = sorted(d for d in dirs if not _skip_dir(d, rel_folder + d + "/", spec, Path(folder) / d))
-        for name in sorted(files):
-            rel = rel_folder + name
-            if name.startswith(".") or (spec and spec.match_file(rel)):
-                continue
-            path = Path(folder) / name
-            if path.is_symlink() and not _inside(path, root):
-                continue
-            if path.suffix.lower() in NOTE_SUFFIXES:
-                notes.append((path, rel))
-            else:
-                attachments.append(rel)
-    return notes, attachments
-
-
-def _skip_dir(name: str, rel: str, spec: pathspec.PathSpec | None, path: Path) -> bool:
-    if name in IGNORED_DIRS or name.startswith("."):
-        return True
-    if path.is_symlink():
-        return True  # never follow links out of (or loops inside) the vault
-    return bool(spec and spec.match_file(rel))
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-    except (ValueError, OSError):
-        return False
-    return True
-
-
-def _gitignore(root: Path) -> pathspec.PathSpec | None:
-    path = root / ".gitignore"
-    if not path.is_file():
-        return None
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return None
-    return pathspec.PathSpec.from_lines("gitignore", lines)
-
-
 def load_vault(root: Path | str, *, read_only: bool | None = None, config: Config | None = None) -> Vault:
     root = Path(root).resolve()
     config = config or load_config(root)
     files, attachments = scan_files(root)
-    vault = Vault(root=root, config=config, read_only=_is_starter(root) if read_only is None else read_only)
+    vault = Vault(root=root, config=config, read_only=is_starter(root) if read_only is None else read_only)
     vault.files = parse_files(files, config)
     for rel in attachments:
         vault.attachments.setdefault(rel.lower(), rel)

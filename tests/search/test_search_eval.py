@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
+import tempfile
 from pathlib import Path
+
+import pytest
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "search_eval.py"
 
@@ -16,11 +19,15 @@ def load_bench():
     return module
 
 
-def test_shipped_ranking_meets_the_bar_and_beats_plain_bm25() -> None:
+def test_shipped_ranking_meets_the_bar_and_beats_plain_bm25(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the evaluation's index goes
     bench = load_bench()
     queries = bench.load_queries()
     assert len(queries) >= 50
-    shipped = bench.score(bench.shipped_ranker(None)[0], queries)
+    with bench.eval_index(None) as index:
+        assert index.path.parent.parent == tmp_path
+        shipped = bench.score(bench.shipped_ranker(index), queries)
+    assert list(tmp_path.iterdir()) == []  # the temporary index is gone
     plain = bench.score(bench.plain_ranker(None), queries)
     assert shipped["mrr10"] >= 0.8, shipped["misses"]
     assert shipped["recall5"] >= 0.9
@@ -28,7 +35,7 @@ def test_shipped_ranking_meets_the_bar_and_beats_plain_bm25() -> None:
 
 
 def test_expected_ids_exist_in_the_starter() -> None:
-    from backbrain.index import starter_root
+    from backbrain.location import starter_root
 
     ids = {path.stem for path in starter_root().rglob("*.md")}
     missing = {i for q in load_bench().load_queries() for i in q["expect"]} - ids

@@ -1,4 +1,4 @@
-"""The index: build, incremental re-index by hash, deletions, rebuilds, discovery parity, cache location."""
+"""The index: build, incremental re-index by hash, deletions, rebuilds, cache location."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from conftest import note_text, pattern
 from searchhelpers import make_search_vault, open_synced
 
-from backbrain import vault as vault_module
-from backbrain.index import SCHEMA_VERSION, SearchIndex, index_path, locate_root, starter_root
-from backbrain.search import documents
+from backbrain.index import SCHEMA_VERSION, SearchIndex, index_path
+from backbrain.location import starter_root
 from backbrain.search.engine import search
 
 
@@ -133,31 +133,6 @@ def test_interrupted_graph_refresh_is_finished_next_time(tmp_path: Path) -> None
     assert index.conn.execute("SELECT count(*) FROM edges").fetchone()[0] > 0
 
 
-def test_scanner_matches_the_vault_loader(tmp_path: Path) -> None:
-    root = make_search_vault(tmp_path)
-    (root / ".gitignore").write_text("drafts/\n*.tmp.md\n", encoding="utf-8")
-    for rel in ("drafts/a.md", "x.tmp.md", ".hidden/b.md", "node_modules/c.md", "deep/er/d.markdown", "e.txt"):
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text("# x\n", encoding="utf-8")
-    outside = tmp_path / "outside"
-    outside.mkdir()
-    (outside / "f.md").write_text("# f\n", encoding="utf-8")
-    (root / "linked").symlink_to(outside)
-    expected = [rel for _, rel in vault_module.scan_files(root)[0]]
-    assert [f.rel for f in documents.scan_notes(root)] == expected
-    assert documents.IGNORED_DIRS == vault_module.IGNORED_DIRS
-    assert documents.NOTE_SUFFIXES == vault_module.NOTE_SUFFIXES
-
-
-def test_locate_root_matches_locate_vault(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    root = make_search_vault(tmp_path)
-    (root / "backbrain.toml").write_text("", encoding="utf-8")
-    monkeypatch.delenv("BACKBRAIN_VAULT", raising=False)
-    for explicit, cwd in ((None, root / "01_patterns"), (root, None), (None, tmp_path)):
-        found = vault_module.locate_vault(explicit, cwd=cwd)
-        assert locate_root(explicit, cwd=cwd) == (found.root, found.read_only)
-
-
 def test_read_only_starter_indexes_into_the_user_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     path = index_path(starter_root(), read_only=True)
@@ -184,3 +159,87 @@ def test_unreadable_database_folder_falls_back_to_cache(tmp_path: Path, monkeypa
     assert path.parent == tmp_path / "cache" / "backbrain" / "index"
     with sqlite3.connect(path):
         pass
+
+
+def graph_state(index: SearchIndex) -> dict[str, object]:
+    """Everything the graph and the name tables hold, keyed by path rather than rowid."""
+    conn = index.conn
+    return {
+        "edges": set(conn.execute("SELECT source, kind, target, via FROM edges")),
+        "relations": dict(conn.execute("SELECT rel, relations FROM notes")),
+        "fts": dict(conn.execute("SELECT n.rel, f.relations FROM fts f JOIN notes n ON n.rowid = f.rowid")),
+        "lookup": dict(conn.execute("SELECT key, id FROM lookup")),
+        "names": sorted(
+            conn.execute("SELECT n.rel, m.pos, m.name, m.len, m.gram FROM names m JOIN notes n ON n.rowid = m.note")
+        ),
+        "terms": sorted(
+            conn.execute("SELECT n.rel, t.term, t.word FROM name_terms t JOIN notes n ON n.rowid = t.note")
+        ),
+    }
+
+
+def generation(index: SearchIndex) -> str | None:
+    row = index.conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+    return row[0] if row else None
+
+
+def test_relinking_one_note_equals_a_full_build(tmp_path: Path) -> None:
+    root = make_search_vault(tmp_path)
+    index = open_synced(root)
+    scratch, copy = "notes/scratch.md", "notes/bulkhead.md"
+    bulkhead, coalescing = "01_patterns/bulkhead.md", "01_patterns/request-coalescing.md"
+    steps: list[tuple[str, str | None, bool]] = [  # (file, new text or None to delete, only its edges re-resolved)
+        (scratch, "# Scratch\n\nSee [[singleflight]] and [[Bulkhead]].\n", True),
+        (bulkhead, note_text(pattern("Bulkhead", mitigates=["cache-stampede"])), True),
+        (bulkhead, note_text(pattern("Bulkhead", tags=["isolation"])), True),
+        (coalescing, note_text(pattern("Request coalescing", mitigates=["cache-stampede"])), False),  # alias gone
+        (scratch, "# Scratch\n\nSee [[no-such-note]], [[scratch]] and [[singleflight]].\n", True),
+        (copy, "# Copy\n\n[[cache-stampede]]\n", False),  # a new note, with a duplicate id
+        (copy, "# Copy\n\n[[scratch]]\n", False),  # which note owns a duplicate id: only a full refresh knows
+        (copy, None, False),
+    ]
+    for number, (rel, text, local) in enumerate(steps):
+        before = generation(index)
+        if text is None:
+            (root / rel).unlink()
+        else:
+            (root / rel).write_text(text, encoding="utf-8")
+        index.sync()
+        assert (generation(index) == before) == local, number
+        fresh = SearchIndex(root, tmp_path / f"fresh-{number}.sqlite")
+        fresh.sync()
+        assert graph_state(index) == graph_state(fresh), number
+        fresh.close()
+    relations = index.conn.execute("SELECT relations FROM notes WHERE id = 'cache-stampede'").fetchone()[0]
+    assert relations == "Request coalescing"
+
+
+def test_unchanged_files_are_decided_by_the_scan_signature(tmp_path: Path) -> None:
+    root = make_search_vault(tmp_path)
+    for path in root.rglob("*.md"):
+        os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+    index = open_synced(root)
+    index.sync()
+    signature = index.meta("scan_sig")
+    assert signature
+    index.conn.execute("UPDATE notes SET hash = 'x'")  # not looked at while the signature matches
+    assert index.sync().changed is False and index.meta("scan_sig") == signature
+    path = root / "01_patterns" / "bulkhead.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nWombat.\n", encoding="utf-8")  # in place: folder mtime kept
+    report = index.sync()
+    assert report.updated == 1 and index.meta("scan_sig") == ""  # racy: just written, so not sealed
+    assert ids(index, "wombat") == ["bulkhead"]
+
+
+def test_a_write_by_another_process_clears_the_signature(tmp_path: Path) -> None:
+    root = make_search_vault(tmp_path)
+    for path in root.rglob("*.md"):
+        os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+    first = open_synced(root)
+    first.sync()
+    assert first.meta("scan_sig")
+    second = SearchIndex(root, first.path)
+    with second.write() as conn:  # what any row-changing transaction does
+        conn.execute("UPDATE notes SET mtime_ns = 5 WHERE id = 'bulkhead'")
+        conn.execute("UPDATE meta SET value = '' WHERE key = 'scan_sig'")
+    assert first.sync().rehashed == 1

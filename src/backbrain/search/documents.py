@@ -1,28 +1,21 @@
-"""What the search index stores for a note: its files (by stat), its weighted fields, its graph.
+"""What the search index stores for a note: its weighted fields, its names, its graph.
 
-Scanning is stdlib-only on purpose: `backbrain search` on a fresh index must decide "nothing
-changed" from `stat()` alone, without importing the Markdown parser, YAML or pydantic (together
-they cost more than the whole search). The parser is imported only for files that changed.
+Scanning is backbrain.location's (stdlib only): `backbrain search` on a fresh index must decide
+"nothing changed" from `stat()` alone, without importing the Markdown parser, YAML or pydantic
+(together they cost more than the whole search). The parser is imported only for files that changed.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from backbrain.note import Note
     from backbrain.schema import Config
-
-# Mirrors backbrain.vault (tests/search/test_index.py asserts they stay equal): importing the vault
-# module would pull in the parser and pydantic just to walk a folder.
-IGNORED_DIRS = {".obsidian", ".git", "node_modules", ".backbrain", ".venv", "__pycache__", ".trash"}
-NOTE_SUFFIXES = {".md", ".markdown"}
 
 # Sections that describe what a person sees or suffers; they rank above the rest of the body.
 SYMPTOM_SECTIONS: dict[str, tuple[str, ...]] = {
@@ -45,16 +38,6 @@ _WIKILINK = re.compile(r"\[\[([^\]|#]*)(?:#[^\]|]*)?(?:\|([^\]]*))?\]\]")
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _LINE_MARKUP = re.compile(r"\n[ \t]*(?:#{1,6}[ \t]+|(?:[-*+]|\d+\.)[ \t]+(?:\[[ xX]\][ \t]+)?|>[ \t]?)")
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-
-
-@dataclass(frozen=True)
-class FileStat:
-    """One note file as found on disk: what a sync compares with the index."""
-
-    rel: str
-    path: str
-    mtime_ns: int
-    size: int
 
 
 @dataclass
@@ -83,70 +66,7 @@ class Doc:
         return (self.id, self.title, tuple(self.aliases), tuple(map(tuple, self.targets)))
 
 
-# -- scanning -----------------------------------------------------------------------------------
-def scan_notes(root: Path) -> list[FileStat]:
-    """Note files in the vault's order, with the same skipping rules as backbrain.vault.scan_files."""
-    spec = _gitignore(root)
-    found: list[FileStat] = []
-    _walk(root, root, "", spec, found)
-    return found
-
-
-def _walk(root: Path, folder: str | Path, rel_folder: str, spec: Any, found: list[FileStat]) -> None:
-    try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError:
-        return
-    dirs = []
-    for entry in entries:
-        name = entry.name
-        rel = rel_folder + name
-        try:
-            is_dir = entry.is_dir()
-        except OSError:
-            continue
-        if is_dir:
-            if name in IGNORED_DIRS or name.startswith(".") or entry.is_symlink():
-                continue
-            if spec is None or not spec.match_file(rel + "/"):
-                dirs.append(entry)
-            continue
-        if name.startswith(".") or (spec is not None and spec.match_file(rel)):
-            continue
-        if name[name.rfind(".") :].lower() not in NOTE_SUFFIXES or "." not in name:
-            continue
-        if entry.is_symlink() and not _inside(Path(entry.path), root):
-            continue
-        try:
-            st = entry.stat()
-        except OSError:
-            continue
-        found.append(FileStat(rel, entry.path, st.st_mtime_ns, st.st_size))
-    for entry in dirs:
-        _walk(root, entry.path, rel_folder + entry.name + "/", spec, found)
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-    except (ValueError, OSError):
-        return False
-    return True
-
-
-def _gitignore(root: Path) -> Any:
-    path = root / ".gitignore"
-    if not path.is_file():
-        return None
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return None
-    import pathspec  # only vaults with a .gitignore pay for it
-
-    return pathspec.PathSpec.from_lines("gitwildmatch", lines)
-
-
+# -- files ---------------------------------------------------------------------------------------
 def content_hash(raw: bytes) -> str:
     return hashlib.blake2b(raw, digest_size=16).hexdigest()
 
@@ -222,7 +142,49 @@ def clean_markdown(text: str) -> str:
     return _LINE_MARKUP.sub("\n", "\n" + text)[1:]
 
 
+# -- names ---------------------------------------------------------------------------------------
+MAX_GRAM = 6  # names of up to this many words earn the phrase bonus when the query contains them
+
+
+@dataclass
+class NameRows:
+    """A note's names as the ranking compares them, computed once when the note is indexed.
+
+    `names`: (position, the name lowercased, its length, its words' stems joined by spaces, or None
+    past MAX_GRAM words). `terms`: distinct (stem, word) of the names' words, the word None unless it
+    is a typo-correction word (three or more letters, not a number).
+    """
+
+    names: list[tuple[int, str, int, str | None]]
+    terms: list[tuple[str, str | None]]
+
+
+def name_rows(title: str, aliases: list[str]) -> NameRows:
+    from backbrain.search.query import stemmer, words_of
+
+    strings = [name.lower() for name in [title, *aliases]]
+    name_words = [words_of(name) for name in strings]
+    vocabulary = sorted({w for words in name_words for w in words if _is_vocabulary(w)})
+    stems = dict(zip(vocabulary, stemmer().stems(vocabulary), strict=True))
+    rows = NameRows([], [])
+    terms: dict[tuple[str, str | None], None] = {}
+    for position, (name, words) in enumerate(zip(strings, name_words, strict=True)):
+        gram = [stems.get(w) or w for w in words]
+        rows.names.append((position, name, len(name), " ".join(gram) if 0 < len(gram) <= MAX_GRAM else None))
+        for word, stem in zip(words, gram, strict=True):
+            terms[(stem, word if word in stems else None)] = None
+    rows.terms = list(terms)
+    return rows
+
+
+def _is_vocabulary(word: str) -> bool:
+    return len(word) >= 3 and not word.isdigit()
+
+
 # -- graph --------------------------------------------------------------------------------------
+Edge = tuple[str, str, str]  # (source id, kind, target id); "link" for wikilinks
+
+
 @dataclass
 class GraphNote:
     """The part of a note that other notes' index rows depend on."""
@@ -236,59 +198,64 @@ class GraphNote:
 
 @dataclass
 class Graph:
-    """Resolved edges (source id, kind, target id, declaring rel) and relation text per note id."""
+    """Resolved edges (source id, kind, target id, declaring rel), the lookup that resolved them, and
+    the relation text of each note id that has typed partners."""
 
     edges: list[tuple[str, str, str, str]] = field(default_factory=list)
     relation_text: dict[str, str] = field(default_factory=dict)
+    lookup: dict[str, str] = field(default_factory=dict)
 
 
 def build_graph(notes: list[GraphNote]) -> Graph:
-    """Resolve every relation and link the way backbrain.vault does, without loading the vault."""
-    from backbrain.schema import RELATION_KEYS
+    """Resolve every relation and link the way backbrain.vault does, without loading the vault.
 
+    Edges are kept per declaring note (a relation declared on both ends is two rows, one per
+    note), so that re-indexing one note replaces exactly its own rows.
+    """
     by_id: dict[str, GraphNote] = {}
     for note in notes:
         by_id.setdefault(note.id, note)
-    lookup = _lookup(by_id.values())
-    resolved: dict[str, str | None] = {}  # the same target is written by many notes
-    graph = Graph()
-    seen: set[tuple[str, str, str]] = set()
+    graph = Graph(lookup=build_lookup(by_id.values()))
+    resolve = cached_resolver(graph.lookup.get)
     for note in by_id.values():
-        for key, value in note.targets:
-            target = resolved.get(value, "")
-            if target == "":
-                target = resolved[value] = _resolve(lookup, value)
-            if target is None:
-                continue
-            if key == "link":
-                edge = (note.id, "link", target)
-            else:
-                spec, inverse = RELATION_KEYS[key]
-                edge = (target, spec.name, note.id) if inverse else (note.id, spec.name, target)
-            if edge[0] != edge[2] and edge not in seen:
-                seen.add(edge)
-                graph.edges.append((*edge, note.rel))
-    graph.relation_text = _relation_text(by_id, graph.edges)
+        graph.edges.extend((*edge, note.rel) for edge in note_edges(note.id, note.targets, resolve))
+    partners: dict[str, set[str]] = {}
+    for source, kind, target, _ in graph.edges:
+        if kind in RELATION_TEXT_KINDS:
+            partners.setdefault(source, set()).add(target)
+            partners.setdefault(target, set()).add(source)
+    graph.relation_text = {
+        note_id: relation_text([(by_id[o].title, by_id[o].aliases) for o in sorted(ids)])
+        for note_id, ids in partners.items()
+    }
     return graph
 
 
-def _relation_text(by_id: dict[str, GraphNote], edges: Iterable[tuple[str, str, str, str]]) -> dict[str, str]:
-    partners: dict[str, list[str]] = {}
-    for source, kind, target, _ in edges:
-        if kind in RELATION_TEXT_KINDS:
-            partners.setdefault(source, []).append(target)
-            partners.setdefault(target, []).append(source)
-    text = {}
-    for note_id, ids in partners.items():
-        names = []
-        for other in dict.fromkeys(ids):
-            partner = by_id[other]
-            names.append("; ".join([partner.title, *partner.aliases]))
-        text[note_id] = " | ".join(names)
-    return text
+def note_edges(note_id: str, targets: Iterable[tuple[str, str]], resolve: Callable[[str], str | None]) -> list[Edge]:
+    """The distinct edges one note declares, in the order written; links to itself are dropped."""
+    from backbrain.schema import RELATION_KEYS
+
+    edges: dict[Edge, None] = {}
+    for key, value in targets:
+        target = resolve(value)
+        if target is None:
+            continue
+        if key == "link":
+            edge = (note_id, "link", target)
+        else:
+            spec, inverse = RELATION_KEYS[key]
+            edge = (target, spec.name, note_id) if inverse else (note_id, spec.name, target)
+        if edge[0] != edge[2]:
+            edges[edge] = None
+    return list(edges)
 
 
-def _lookup(notes: Iterable[GraphNote]) -> dict[str, str]:
+def relation_text(partners: list[tuple[str, list[str]]]) -> str:
+    """The names (title; aliases) of a note's typed-relation partners, in partner id order."""
+    return " | ".join("; ".join([title, *aliases]) for title, aliases in partners)
+
+
+def build_lookup(notes: Iterable[GraphNote]) -> dict[str, str]:
     """Same tiers as Vault._build_lookup: id, path, path stem, file stem, aliases, then titles."""
     from backbrain.note import slugify
 
@@ -297,7 +264,7 @@ def _lookup(notes: Iterable[GraphNote]) -> dict[str, str]:
         ((n.id.lower(), n.id) for n in listed),
         ((n.rel.lower(), n.id) for n in listed),
         ((n.rel.rsplit(".", 1)[0].lower(), n.id) for n in listed),
-        ((Path(n.rel).stem.lower(), n.id) for n in listed),
+        ((_file_stem(n.rel).lower(), n.id) for n in listed),
         ((alias.lower(), n.id) for n in listed for alias in n.aliases),
         ((slugify(alias), n.id) for n in listed for alias in n.aliases),
         ((n.title.lower(), n.id) for n in listed),
@@ -306,16 +273,33 @@ def _lookup(notes: Iterable[GraphNote]) -> dict[str, str]:
     lookup: dict[str, str] = {}
     for tier in tiers:
         for key, note_id in tier:
-            if key:
-                lookup.setdefault(key, note_id)
+            if key and key not in lookup:
+                lookup[key] = note_id
     return lookup
 
 
-def _resolve(lookup: dict[str, str], target: str) -> str | None:
+def _file_stem(rel: str) -> str:
+    """pathlib's Path(rel).stem, without building a Path."""
+    name = rel.rsplit("/", 1)[-1]
+    dot = name.rfind(".")
+    return name[:dot] if dot > 0 else name
+
+
+def cached_resolver(lookup: Callable[[str], str | None]) -> Callable[[str], str | None]:
+    """A target as written -> the id it resolves to (None: broken), given a key -> id lookup.
+
+    The same target is written by many notes, so answers are remembered."""
     from backbrain.note import slugify
     from backbrain.vault import normalize_target
 
-    key = normalize_target(target)
-    if key is None:
-        return None
-    return lookup.get(key) or lookup.get(slugify(key))
+    cache: dict[str, str | None] = {}
+
+    def resolve(target: str) -> str | None:
+        if target in cache:
+            return cache[target]
+        key = normalize_target(target)
+        found = None if key is None else lookup(key) or lookup(slugify(key))
+        cache[target] = found
+        return found
+
+    return resolve

@@ -11,14 +11,15 @@ note says the word more often.
 from __future__ import annotations
 
 import itertools
-import json
 import math
 import sqlite3
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from backbrain.errors import UsageError
 from backbrain.index import FTS_COLUMNS, SearchIndex
+from backbrain.search.documents import MAX_GRAM
 from backbrain.search.query import ParsedQuery, match_expression, parse_query, quote, stemmer, words_of
 
 HIGHLIGHT_START, HIGHLIGHT_END = "\x02", "\x03"
@@ -71,15 +72,55 @@ class SearchResult:
 
 @dataclass
 class _Names:
-    """Every note's names, tokenized once per index version: for typos and name matches."""
+    """What a query needs about all notes' names, read from the index's name tables (filled when
+    each note is indexed) as the query asks. The note count and the typo vocabulary are kept for
+    as long as the index is unchanged (no commit by any process)."""
 
+    index: SearchIndex
     key: tuple[int, int]
-    rows: dict[int, tuple[str, str, str, list[str], str, str]]  # rowid -> id, title, type, aliases, rel, progress
-    grams: dict[tuple[str, ...], set[int]]  # stemmed name words -> rowids
-    vocabulary: list[str]  # distinct words of titles and aliases
-    strings: list[tuple[str, int]]  # each name (lowercase) and its rowid
-    by_stem: dict[str, set[int]]  # stem of a name word -> rowids whose names contain it
-    vocabulary_set: frozenset[str] = frozenset()
+    total: int
+    _vocabulary: list[str] | None = None
+    _strings: list[tuple[str, int, int]] | None = None  # every name, its rowid and length, in note order
+
+    @property
+    def vocabulary(self) -> list[str]:
+        """Distinct words of titles and aliases (3+ letters, not numbers), sorted: typo fixes."""
+        if self._vocabulary is None:
+            sql = "SELECT DISTINCT word FROM name_terms WHERE word IS NOT NULL ORDER BY word"
+            self._vocabulary = [row[0] for row in self.index.conn.execute(sql)]
+        return self._vocabulary
+
+    def known_words(self, words: list[str]) -> set[str]:
+        """The words that are words of some title or alias."""
+        return {row[0] for row in _select_in(self.index, "SELECT word FROM name_terms WHERE word IN ({})", words)}
+
+    def by_stem(self, stems: list[str]) -> dict[str, set[int]]:
+        """Stem of a name word -> rowids of the notes whose names contain it."""
+        found: dict[str, set[int]] = {}
+        for stem, rowid in _select_in(self.index, "SELECT term, note FROM name_terms WHERE term IN ({})", stems):
+            found.setdefault(stem, set()).add(rowid)
+        return found
+
+    def by_gram(self, grams: list[str]) -> dict[str, set[int]]:
+        """A whole name's stems, space-joined -> rowids of the notes with that name."""
+        found: dict[str, set[int]] = {}
+        for gram, rowid in _select_in(self.index, "SELECT gram, note FROM names WHERE gram IN ({})", grams):
+            found.setdefault(gram, set()).add(rowid)
+        return found
+
+    def near_length(self, length: int) -> list[tuple[str, int]]:
+        """Each name (lowercase) and its rowid, in note order, for names whose length allows a
+        rapidfuzz ratio of 80 with a text of this length (the ratio is at most 2·min/sum)."""
+        if self._strings is None:
+            sql = "SELECT name, note, len FROM names ORDER BY note, pos"
+            self._strings = self.index.conn.execute(sql).fetchall()
+        low, high = (2 * length) // 3 - 1, (3 * length + 1) // 2 + 1
+        return [(name, rowid) for name, rowid, size in self._strings if low <= size <= high]
+
+    def rows(self, rowids: Iterable[int]) -> dict[int, tuple[str, str, str, str]]:
+        """rowid -> (id, title, type, rel) of the notes that exist."""
+        sql = "SELECT rowid, id, title, type, rel FROM notes WHERE rowid IN ({})"
+        return {row[0]: row[1:] for row in _select_in(self.index, sql, list(rowids))}
 
 
 _names_cache: dict[str, _Names] = {}
@@ -135,7 +176,7 @@ def search(
         allowed = matched_in_sql | _passing(index, set(scored) - matched_in_sql, filters)
         scored = {rowid: value for rowid, value in scored.items() if rowid in allowed}
     top = sorted(scored.items(), key=lambda item: -item[1])[:limit]
-    result.hits = _hits(index, top, names, expression)
+    result.hits = _hits(index, top, names, "" if plan.names_only else expression)
     if not result.hits and result.message is None:
         result.message = "No notes match. Try fewer or different words, or a prefix like `stamp*`."
     return result
@@ -149,7 +190,7 @@ def _plan(index: SearchIndex, parsed: ParsedQuery, names: _Names, config: RankCo
         words, tokens = _join_compounds(words, tokens, names)
     stems = stemmer().stems(words)
     frequencies = _doc_frequencies(index, stems)
-    total = max(len(names.rows), 1)
+    total = max(names.total, 1)
     kept: list[str] = []
     for word, stem in zip(words, stems, strict=True):
         if frequencies.get(stem, 0) == 0 and config.fix_typos:
@@ -213,8 +254,9 @@ def _common_term_scores(index: SearchIndex, plan: _Plan, config: RankConfig) -> 
 
 def _join_compounds(words: list[str], tokens: list[str], names: _Names) -> tuple[list[str], list[str]]:
     """'bulk head' -> 'bulkhead' when the joined word is a note's name word: a split-word typo."""
-    vocabulary = names.vocabulary_set
-    joined = [a + b for a, b in itertools.pairwise(tokens) if a + b in vocabulary]
+    pairs = [a + b for a, b in itertools.pairwise(tokens)]
+    known = names.known_words(pairs) if pairs else set()
+    joined = [w for w in pairs if w in known]
     return words + [w for w in joined if w not in words], tokens + joined
 
 
@@ -272,7 +314,8 @@ def _rerank(candidates: dict[int, float], plan: _Plan, names: _Names, config: Ra
     """Normalized BM25 times a type prior, plus how much of the query the note's names cover."""
     top = max(candidates.values(), default=0.0) or 1.0
     priors = dict(config.type_prior)
-    scored = {r: v / top * priors.get(names.rows[r][2], 1.0) for r, v in candidates.items() if r in names.rows}
+    rows = names.rows(candidates)
+    scored = {r: v / top * priors.get(rows[r][2], 1.0) for r, v in candidates.items() if r in rows}
     for rowid, bonus in _name_bonuses(plan, names, config).items():
         scored[rowid] = scored.get(rowid, 0.0) + bonus
     return scored
@@ -285,24 +328,31 @@ def _name_bonuses(plan: _Plan, names: _Names, config: RankConfig) -> dict[int, f
     total = sum(plan.idf.values())
     if total and config.name_bonus:
         covered: dict[int, float] = {}
+        by_stem = names.by_stem(list(plan.idf))
         for stem, weight in plan.idf.items():
-            for rowid in names.by_stem.get(stem, ()):
+            for rowid in sorted(by_stem.get(stem, ())):
                 covered[rowid] = covered.get(rowid, 0.0) + weight
         for rowid, weight in covered.items():
             bonuses[rowid] = config.name_bonus * weight / total
     tokens = [s for s in stemmer().stems(plan.tokens) if s]
-    for size in range(min(len(tokens), 6), 1, -1):
-        for start in range(len(tokens) - size + 1):
-            for rowid in names.grams.get(tuple(tokens[start : start + size]), ()):
-                bonuses[rowid] = bonuses.get(rowid, 0.0) + config.phrase_bonus
+    windows = [
+        " ".join(tokens[start : start + size])
+        for size in range(min(len(tokens), MAX_GRAM), 1, -1)
+        for start in range(len(tokens) - size + 1)
+    ]
+    by_gram = names.by_gram(windows) if windows else {}
+    for window in windows:
+        for rowid in sorted(by_gram.get(window, ())):
+            bonuses[rowid] = bonuses.get(rowid, 0.0) + config.phrase_bonus
     if config.fuzzy_bonus and 0 < len(plan.tokens) <= 6:
         from rapidfuzz import fuzz, process
 
         text = " ".join(plan.tokens)
+        strings = names.near_length(len(text))
         for _, score, position in process.extract(
-            text, [s for s, _ in names.strings], scorer=fuzz.ratio, score_cutoff=80, limit=5
+            text, [name for name, _ in strings], scorer=fuzz.ratio, score_cutoff=80, limit=5
         ):
-            rowid = names.strings[position][1]
+            rowid = strings[position][1]
             bonuses[rowid] = bonuses.get(rowid, 0.0) + config.fuzzy_bonus * (score - 80) / 20
     return bonuses
 
@@ -318,9 +368,12 @@ def _passing(index: SearchIndex, rowids: set[int], filters: tuple[str, list[Any]
 
 def _hits(index: SearchIndex, top: list[tuple[int, float]], names: _Names, expression: str) -> list[SearchHit]:
     snippets = _snippets(index, [rowid for rowid, _ in top], expression)
+    rows = names.rows(rowid for rowid, _ in top)
     hits = []
     for rowid, score in top:
-        note_id, title, type_name, _, rel, _ = names.rows[rowid]
+        if rowid not in rows:
+            continue  # removed by another process since it was scored
+        note_id, title, type_name, rel = rows[rowid]
         text, spans = snippets.get(rowid, ("", []))
         hits.append(SearchHit(note_id, title, type_name, round(score, 4), text, spans, rel))
     return hits
@@ -371,33 +424,22 @@ def split_highlights(snippet: str) -> tuple[str, list[tuple[int, int]]]:
 
 
 def _names(index: SearchIndex) -> _Names:
-    """Names of every note, rebuilt only when the index changed (any process's commit)."""
+    """The names view of an index, renewed when the index changed (any process's commit)."""
     key = (int(index.conn.execute("PRAGMA data_version").fetchone()[0]), index.conn.total_changes)
     cached = _names_cache.get(str(index.path))
-    if cached is not None and cached.key == key:
+    if cached is not None and cached.key == key and cached.index is index:
         return cached
-    rows: dict[int, tuple[str, str, str, list[str], str, str]] = {}
-    strings: list[tuple[str, int]] = []
-    for rowid, note_id, title, type_name, aliases, rel, progress in index.conn.execute(
-        "SELECT rowid, id, title, type, aliases, rel, progress FROM notes"
-    ):
-        alias_list = json.loads(aliases)
-        rows[rowid] = (note_id, title, type_name, alias_list, rel, progress)
-        strings.extend((name.lower(), rowid) for name in [title, *alias_list])
-    name_words = [words_of(name) for name, _ in strings]
-    vocabulary = sorted({w for words in name_words for w in words if len(w) >= 3 and not w.isdigit()})
-    stems = dict(zip(vocabulary, stemmer().stems(vocabulary), strict=True))
-    grams: dict[tuple[str, ...], set[int]] = {}
-    by_stem: dict[str, set[int]] = {}
-    for (_, rowid), words in zip(strings, name_words, strict=True):
-        gram = tuple(stems.get(w) or w for w in words)
-        if gram and len(gram) <= 6:
-            grams.setdefault(gram, set()).add(rowid)
-        for stem in gram:
-            by_stem.setdefault(stem, set()).add(rowid)
-    names = _Names(key, rows, grams, vocabulary, strings, by_stem, frozenset(vocabulary))
-    _names_cache[str(index.path)] = names
+    total = int(index.conn.execute("SELECT count(*) FROM notes").fetchone()[0])
+    names = _names_cache[str(index.path)] = _Names(index, key, total)
     return names
+
+
+def _select_in(index: SearchIndex, sql: str, values: list[Any]) -> Iterator[tuple[Any, ...]]:
+    """Rows of `sql` with its `IN ({})` filled with placeholders for values, 500 at a time."""
+    unique = list(dict.fromkeys(values))
+    for start in range(0, len(unique), 500):
+        chunk = unique[start : start + 500]
+        yield from index.conn.execute(sql.format(",".join("?" * len(chunk))), chunk)
 
 
 def quoted(term: str) -> str:

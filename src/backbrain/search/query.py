@@ -14,8 +14,7 @@ import re
 import sqlite3
 from dataclasses import dataclass, field
 
-from backbrain.index import TOKENIZER
-
+TOKENIZER = "porter unicode61 remove_diacritics 2"  # the index's FTS5 tokenizer, shared with the stemmer
 MAX_TERMS = 32  # a pasted stack trace or 10 KB of prose is cut to its first distinct terms
 MAX_QUERY_CHARS = 4000
 _WORD = re.compile(r"[^\W_]+")

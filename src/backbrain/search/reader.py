@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from backbrain.search.documents import Doc, FileStat, content_hash, doc_from_note, trusted_mtime
+from backbrain.location import NoteFile
+from backbrain.search.documents import Doc, content_hash, doc_from_note, trusted_mtime
 
 if TYPE_CHECKING:
     from backbrain.schema import Config
@@ -35,7 +36,7 @@ class Touched:
     size: int
 
 
-Job = tuple[FileStat, "str | None", int]  # the file, the hash the index has for it, "now" in ns
+Job = tuple[NoteFile, "str | None", int]  # the file, the hash the index has for it, "now" in ns
 _config_cache: dict[str, Config] = {}
 
 

@@ -95,7 +95,7 @@ def _graph_neighbours(index: SearchIndex, note_id: str) -> list[tuple[str, str, 
 
     found = []
     for source, kind, target in index.conn.execute(
-        "SELECT source, kind, target FROM edges WHERE source = ? OR target = ?", (note_id, note_id)
+        "SELECT DISTINCT source, kind, target FROM edges WHERE source = ? OR target = ?", (note_id, note_id)
     ):
         outgoing = source == note_id
         other = target if outgoing else source
