@@ -5,6 +5,7 @@ from __future__ import annotations
 import filecmp
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sitehelpers import builder, make_site_vault, page, texts
@@ -160,3 +161,38 @@ def test_a_corrupt_cache_means_a_full_build(built: tuple[Path, Path]) -> None:
     assert builder(root, out).build().full
     shutil.rmtree(out)
     assert builder(root, out).build().full
+
+
+def _graph_view(vault: Any) -> dict[str, Any]:
+    return {
+        note_id: (
+            vault.relations(note_id),
+            [(b.source, b.line, b.context) for b in vault.backlinks(note_id)],
+            sorted(vault.neighbours(note_id)),
+            [(link.target, target.id if target else None) for link, target in vault.outgoing(vault.notes[note_id])],
+        )
+        for note_id in sorted(vault.notes)
+    }
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "quick"),
+    [
+        ("A hot key expires.", "A hot key expires; see [[url-shortener]] and [[scratch]].", True),
+        ("Use [[request-coalescing|coalescing]] and [[caching#Solution]].", "Nothing links out now.", True),
+        ("title: Cache stampede", "title: Cache dogpile", False),  # titles resolve links: full re-index
+        ("lab: cache-stampede", "lab: cache-stampede\nmitigated-by: [caching]", False),
+    ],
+)
+def test_quick_reindex_equals_a_fresh_load(tmp_path: Path, old: str, new: str, quick: bool) -> None:
+    from backbrain.site.vaultcache import refresh_vault, reindex_edited
+    from backbrain.vault import _parse_file, load_vault
+
+    root = make_site_vault(tmp_path / "vault")
+    vault = load_vault(root)
+    rel = "04_failure-modes/cache-stampede.md"
+    _edit(root / rel, old, new)
+    fresh = {rel: _parse_file(root / rel, rel, vault.config)}
+    assert (reindex_edited(vault, fresh) is not None) == quick
+    refreshed = refresh_vault(vault, {rel})
+    assert _graph_view(refreshed.vault) == _graph_view(load_vault(root))

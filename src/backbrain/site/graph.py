@@ -29,6 +29,34 @@ def type_colour(type_name: str) -> str:
     return _FALLBACK[sum(type_name.encode()) % len(_FALLBACK)]
 
 
+class GraphCache:
+    """graph.json, rebuilt only when a node or an edge changed (most edits change neither)."""
+
+    def __init__(self) -> None:
+        self._nodes: dict[str, tuple[object, tuple[object, ...]]] = {}  # id -> (note, its node and links)
+        self._edges: object = None
+        self._json = ""
+
+    def json(self, vault: Vault, urls: SiteUrls) -> str:
+        # When the vault kept its edge list and lookup (an edit that changed no resolution), only notes
+        # that are new objects can differ; otherwise every note's links may resolve differently.
+        reuse = vault.edges is self._edges and len(vault.notes) == len(self._nodes)
+        changed = not reuse
+        nodes = {}
+        for note_id, note in vault.notes.items():
+            cached = self._nodes.get(note_id)
+            if reuse and cached is not None and cached[0] is note:
+                nodes[note_id] = cached
+                continue
+            signature = (urls.note_slug[note_id], note.title, note.type, tuple(link.target_id for link in note.links))
+            changed = changed or cached is None or cached[1] != signature
+            nodes[note_id] = (note, signature)
+        if changed or not self._json:
+            self._json = graph_json(vault, urls)
+        self._nodes, self._edges = nodes, vault.edges
+        return self._json
+
+
 def graph_json(vault: Vault, urls: SiteUrls) -> str:
     """Every note and every link between notes (typed relations and wikilinks), by index."""
     ids = sorted(vault.notes)
@@ -43,16 +71,19 @@ def graph_json(vault: Vault, urls: SiteUrls) -> str:
         pair = (index[edge.source], index[edge.target])
         seen[pair] = kinds.index(edge.kind)
     for note_id in ids:
-        for _, target in vault.outgoing(vault.notes[note_id]):
-            if target is not None and target.id != note_id:
-                pair = (index[note_id], index[target.id])
-                if pair not in seen and (pair[1], pair[0]) not in seen:
+        source = index[note_id]
+        for link in vault.notes[note_id].links:
+            target = index.get(link.target_id) if link.target_id else None
+            if target is not None and target != source:
+                pair = (source, target)
+                if pair not in seen and (target, source) not in seen:
                     seen[pair] = 0
+    notes = [vault.notes[i] for i in ids]
     data = {
         "types": types,
         "colours": [type_colour(name) for name in types],
         "kinds": kinds,
-        "nodes": [[urls.note_slug[i], vault.notes[i].title, type_index[vault.notes[i].type]] for i in ids],
+        "nodes": [[urls.note_slug[n.id], n.title, type_index[n.type]] for n in notes],
         "links": [[a, b, kind] for (a, b), kind in seen.items()],
     }
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
