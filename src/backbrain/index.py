@@ -20,7 +20,6 @@ no note's names did, is re-linked on its own instead of re-resolving the whole v
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import sqlite3
@@ -28,24 +27,16 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from backbrain import __version__
 from backbrain.location import CONFIG_FILE, NoteFile, locate_vault, scan_notes
-from backbrain.search.documents import (
-    RELATION_TEXT_KINDS,
-    Doc,
-    GraphNote,
-    build_graph,
-    cached_resolver,
-    content_hash,
-    name_rows,
-    note_edges,
-    relation_text,
-)
 from backbrain.search.query import TOKENIZER
 
-SCHEMA_VERSION = 2
+if TYPE_CHECKING:
+    from backbrain.search.documents import Doc
+
+SCHEMA_VERSION = 3
 INDEX_DIR = ".backbrain"
 INDEX_FILE = "index.sqlite"
 FTS_COLUMNS = ("title", "aliases", "headings", "tags", "summary", "symptoms", "relations", "body")
@@ -76,10 +67,16 @@ CREATE INDEX edges_source ON edges(source);
 CREATE INDEX edges_target ON edges(target);
 CREATE INDEX edges_via ON edges(via);
 CREATE TABLE lookup (key TEXT PRIMARY KEY, id TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE names (note INTEGER NOT NULL, pos INTEGER NOT NULL, name TEXT NOT NULL, len INTEGER NOT NULL, gram TEXT);
-CREATE INDEX names_note ON names(note);
-CREATE INDEX names_len ON names(len);
+CREATE TABLE names (
+    note INTEGER NOT NULL,
+    pos INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    len INTEGER NOT NULL,
+    gram TEXT,
+    PRIMARY KEY (note, pos)
+) WITHOUT ROWID;
 CREATE INDEX names_gram ON names(gram);
+CREATE INDEX names_len ON names(len, name);
 CREATE TABLE name_terms (note INTEGER NOT NULL, term TEXT NOT NULL, word TEXT);
 CREATE INDEX name_terms_note ON name_terms(note);
 CREATE INDEX name_terms_term ON name_terms(term, note);
@@ -121,6 +118,8 @@ def index_path(root: Path, read_only: bool) -> Path:
                 return folder / INDEX_FILE
         except OSError:
             pass  # a vault we cannot write to keeps its index in the cache like the starter
+    import hashlib
+
     from platformdirs import user_cache_dir
 
     key = hashlib.sha256(f"{root.resolve()}\0{__version__}".encode()).hexdigest()[:16]
@@ -344,6 +343,8 @@ class SearchIndex:
         Reads one snapshot of the rows; if another process changes notes before the result is
         written, the work is done again (the graph stays marked dirty meanwhile).
         """
+        from backbrain.search.documents import GraphNote, build_graph
+
         order = {f.rel: i for i, f in enumerate(files)}
         for _ in range(GRAPH_ATTEMPTS):
             self.conn.execute("BEGIN")
@@ -392,9 +393,11 @@ class SearchIndex:
 
 
 def scan_signature(files: list[NoteFile]) -> str:
-    """A digest of every note file's path, mtime and size, in scan order."""
-    text = "\n".join([f"{f.rel}\t{f.mtime_ns}\t{f.size}" for f in files])
-    return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+    """Every note file's path, mtime and size, in scan order: the text a sync compares as a whole.
+
+    Kept verbatim rather than hashed: comparing the text is as fast as hashing it, never has a
+    collision, and spares a search on an unchanged vault the import of hashlib."""
+    return "\n".join([f"{f.rel}\t{f.mtime_ns}\t{f.size}" for f in files])
 
 
 def _meta(conn: sqlite3.Connection, key: str) -> str | None:
@@ -439,6 +442,8 @@ def _relink(conn: sqlite3.Connection, docs: list[Doc]) -> bool:
         row = conn.execute("SELECT id FROM lookup WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
+    from backbrain.search.documents import RELATION_TEXT_KINDS, cached_resolver, note_edges
+
     if _duplicated(conn, {d.id for d in docs}):
         return False
     resolve = cached_resolver(lookup)
@@ -460,6 +465,8 @@ def _relink(conn: sqlite3.Connection, docs: list[Doc]) -> bool:
 
 def _rewrite_relation_text(conn: sqlite3.Connection, note_ids: set[str]) -> bool:
     """Recompute the relation text of these notes from the edge rows (as build_graph does)."""
+    from backbrain.search.documents import RELATION_TEXT_KINDS, relation_text
+
     kinds = sorted(RELATION_TEXT_KINDS)
     marks = ",".join("?" * len(kinds))
     partners: dict[str, set[str]] = {}
@@ -531,6 +538,8 @@ def _upsert(conn: sqlite3.Connection, doc: Doc) -> None:
     )
     conn.execute("DELETE FROM names WHERE note = ?", (rowid,))
     conn.execute("DELETE FROM name_terms WHERE note = ?", (rowid,))
+    from backbrain.search.documents import name_rows
+
     names = name_rows(doc.title, doc.aliases)
     conn.executemany(
         "INSERT INTO names(note, pos, name, len, gram) VALUES (?, ?, ?, ?, ?)", [(rowid, *n) for n in names.names]
@@ -565,6 +574,8 @@ def _builder() -> str:
 
 def _config_hash(root: Path) -> str:
     try:
+        from backbrain.search.documents import content_hash
+
         return content_hash((root / CONFIG_FILE).read_bytes())
     except OSError:
         return "-"

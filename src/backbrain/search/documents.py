@@ -143,9 +143,6 @@ def clean_markdown(text: str) -> str:
 
 
 # -- names ---------------------------------------------------------------------------------------
-MAX_GRAM = 6  # names of up to this many words earn the phrase bonus when the query contains them
-
-
 @dataclass
 class NameRows:
     """A note's names as the ranking compares them, computed once when the note is indexed.
@@ -160,9 +157,9 @@ class NameRows:
 
 
 def name_rows(title: str, aliases: list[str]) -> NameRows:
-    from backbrain.search.query import stemmer, words_of
+    from backbrain.search.query import MAX_GRAM, stemmer, words_of
 
-    strings = [name.lower() for name in [title, *aliases]]
+    strings = [name.lower().replace("\n", " ") for name in [title, *aliases]]  # one line each
     name_words = [words_of(name) for name in strings]
     vocabulary = sorted({w for words in name_words for w in words if _is_vocabulary(w)})
     stems = dict(zip(vocabulary, stemmer().stems(vocabulary), strict=True))

@@ -10,6 +10,7 @@ note says the word more often.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import sqlite3
@@ -19,8 +20,7 @@ from typing import Any
 
 from backbrain.errors import UsageError
 from backbrain.index import FTS_COLUMNS, SearchIndex
-from backbrain.search.documents import MAX_GRAM
-from backbrain.search.query import ParsedQuery, match_expression, parse_query, quote, stemmer, words_of
+from backbrain.search.query import MAX_GRAM, ParsedQuery, match_expression, parse_query, quote, stemmer, words_of
 
 HIGHLIGHT_START, HIGHLIGHT_END = "\x02", "\x03"
 SNIPPET_COLUMNS = ("symptoms", "summary", "body")  # first one with a match is shown
@@ -80,7 +80,8 @@ class _Names:
     key: tuple[int, int]
     total: int
     _vocabulary: list[str] | None = None
-    _strings: list[tuple[str, int, int]] | None = None  # every name, its rowid and length, in note order
+    _sorted: tuple[list[int], list[str], list[str]] | None = None  # every name's length, name, rowid
+    _near_calls: int = 0
 
     @property
     def vocabulary(self) -> list[str]:
@@ -108,14 +109,28 @@ class _Names:
             found.setdefault(gram, set()).add(rowid)
         return found
 
-    def near_length(self, length: int) -> list[tuple[str, int]]:
-        """Each name (lowercase) and its rowid, in note order, for names whose length allows a
-        rapidfuzz ratio of 80 with a text of this length (the ratio is at most 2·min/sum)."""
-        if self._strings is None:
-            sql = "SELECT name, note, len FROM names ORDER BY note, pos"
-            self._strings = self.index.conn.execute(sql).fetchall()
+    def near_length(self, length: int) -> tuple[list[str], list[str]]:
+        """Names (lowercase) and their rowids (as text) of the names whose length allows a
+        rapidfuzz ratio of 80 with a text of this length (the ratio is at most 2·min/sum), ordered
+        by length, name, note (the order decides ties among equally close names).
+
+        A process's first query reads just that range, as two concatenated strings rather than
+        rows (names never hold a newline, see documents.name_rows), which is what a new
+        `backbrain search` process can afford; a second query on the same index version reads
+        every name once and slices it from then on."""
         low, high = (2 * length) // 3 - 1, (3 * length + 1) // 2 + 1
-        return [(name, rowid) for name, rowid, size in self._strings if low <= size <= high]
+        if self._sorted is None and not self._near_calls:
+            self._near_calls += 1
+            sql = "SELECT group_concat(name, char(10)), group_concat(note, ',') FROM names WHERE len BETWEEN ? AND ?"
+            names, notes = self.index.conn.execute(sql, (low, high)).fetchone()
+            return (names.split("\n"), notes.split(",")) if names is not None else ([], [])
+        if self._sorted is None:
+            sql = "SELECT len, name, note FROM names ORDER BY len, name, note, pos"
+            rows = self.index.conn.execute(sql).fetchall()
+            self._sorted = ([r[0] for r in rows], [r[1] for r in rows], [str(r[2]) for r in rows])
+        lengths, names_sorted, notes_sorted = self._sorted
+        start, end = bisect.bisect_left(lengths, low), bisect.bisect_right(lengths, high)
+        return names_sorted[start:end], notes_sorted[start:end]
 
     def rows(self, rowids: Iterable[int]) -> dict[int, tuple[str, str, str, str]]:
         """rowid -> (id, title, type, rel) of the notes that exist."""
@@ -345,14 +360,12 @@ def _name_bonuses(plan: _Plan, names: _Names, config: RankConfig) -> dict[int, f
         for rowid in sorted(by_gram.get(window, ())):
             bonuses[rowid] = bonuses.get(rowid, 0.0) + config.phrase_bonus
     if config.fuzzy_bonus and 0 < len(plan.tokens) <= 6:
+        text = " ".join(plan.tokens)
+        strings, rowids = names.near_length(len(text))
         from rapidfuzz import fuzz, process
 
-        text = " ".join(plan.tokens)
-        strings = names.near_length(len(text))
-        for _, score, position in process.extract(
-            text, [name for name, _ in strings], scorer=fuzz.ratio, score_cutoff=80, limit=5
-        ):
-            rowid = strings[position][1]
+        for _, score, position in process.extract(text, strings, scorer=fuzz.ratio, score_cutoff=80, limit=5):
+            rowid = int(rowids[position])
             bonuses[rowid] = bonuses.get(rowid, 0.0) + config.fuzzy_bonus * (score - 80) / 20
     return bonuses
 

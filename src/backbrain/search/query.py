@@ -15,6 +15,7 @@ import sqlite3
 from dataclasses import dataclass, field
 
 TOKENIZER = "porter unicode61 remove_diacritics 2"  # the index's FTS5 tokenizer, shared with the stemmer
+MAX_GRAM = 6  # names of up to this many words earn the phrase bonus when the query contains them
 MAX_TERMS = 32  # a pasted stack trace or 10 KB of prose is cut to its first distinct terms
 MAX_QUERY_CHARS = 4000
 _WORD = re.compile(r"[^\W_]+")
