@@ -254,6 +254,7 @@ class SiteBuilder:
                 os._exit(status)
         os.close(write_end)
         mine = _run_share(renderer, jobs[0::2], target, old_pages)
+        self._graph.json(model.vault, model.urls)  # while the child computes the search index
         with os.fdopen(read_end, "rb") as pipe:
             payload = pipe.read()
         _, status = os.waitpid(pid, 0)

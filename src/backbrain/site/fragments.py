@@ -2,15 +2,13 @@
 
 A note page is rendered 10,000 times in a big build, and these loops were most of the template's
 time (every `{{ }}` in a loop is an escape call and a generator step). The page layout stays in
-note.html; only these lists, whose markup is fixed, are joined here with html.escape. Every value
+note.html; only these lists, whose markup is fixed, are joined here with markupsafe.escape. Every value
 is escaped: these fragments are as safe as the autoescaped template.
 """
 
 from __future__ import annotations
 
-from html import escape
-
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 LinkRef = tuple[str, str, str]  # (url from the site root, title, type)
 

@@ -8,9 +8,10 @@ force-directed renderer; the JSON uses indexes instead of repeated strings to st
 
 from __future__ import annotations
 
-import html
 import json
 import math
+
+from markupsafe import escape
 
 from backbrain.site.urls import SiteUrls
 from backbrain.vault import Vault
@@ -96,7 +97,7 @@ def neighbourhood_svg(center: tuple[str, str, str], ring: list[tuple[str, str, s
     mid = size / 2
     parts = [
         f'<svg class="neighbourhood" viewBox="0 0 {size} {size}" role="img" '
-        f'aria-label="{html.escape(center[1])} and its {len(ring)} connected notes">',
+        f'aria-label="{escape(center[1])} and its {len(ring)} connected notes">',
     ]
     points = []
     for i, item in enumerate(shown):
@@ -109,13 +110,13 @@ def neighbourhood_svg(center: tuple[str, str, str], ring: list[tuple[str, str, s
         dx = 12 if anchor == "start" else -12 if anchor == "end" else 0
         dy = 4 if anchor != "middle" else (-14 if y < mid else 22)
         parts.append(
-            f'<a href="{html.escape(root + url)}"><title>{html.escape(title)} ({html.escape(type_name)})</title>'
+            f'<a href="{escape(root + url)}"><title>{escape(title)} ({escape(type_name)})</title>'
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="8" fill="{type_colour(type_name)}" />'
-            f'<text x="{x + dx:.1f}" y="{y + dy:.1f}" text-anchor="{anchor}">{html.escape(label)}</text></a>'
+            f'<text x="{x + dx:.1f}" y="{y + dy:.1f}" text-anchor="{anchor}">{escape(label)}</text></a>'
         )
     parts.append(
         f'<circle class="center" cx="{mid}" cy="{mid}" r="13" fill="{type_colour(center[2])}" />'
-        f'<text class="center-label" x="{mid}" y="{mid + 32}" text-anchor="middle">{html.escape(center[1][:40])}</text>'
+        f'<text class="center-label" x="{mid}" y="{mid + 32}" text-anchor="middle">{escape(center[1][:40])}</text>'
     )
     parts.append("</svg>")
     return "".join(parts)
