@@ -396,8 +396,10 @@ def scan_signature(files: list[NoteFile]) -> str:
     """Every note file's path, mtime and size, in scan order: the text a sync compares as a whole.
 
     Kept verbatim rather than hashed: comparing the text is as fast as hashing it, never has a
-    collision, and spares a search on an unchanged vault the import of hashlib."""
-    return "\n".join([f"{f.rel}\t{f.mtime_ns}\t{f.size}" for f in files])
+    collision, and spares a search on an unchanged vault the import of hashlib. Paths are length
+    prefixed (a file name may hold a tab or a newline), and the text starts with the file count, so
+    even an empty vault's signature differs from a cleared one ("")."""
+    return f"{len(files)} files\n" + "\n".join([f"{len(f.rel)}:{f.rel}\t{f.mtime_ns}\t{f.size}" for f in files])
 
 
 def _meta(conn: sqlite3.Connection, key: str) -> str | None:

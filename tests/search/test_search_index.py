@@ -243,3 +243,14 @@ def test_a_write_by_another_process_clears_the_signature(tmp_path: Path) -> None
         conn.execute("UPDATE notes SET mtime_ns = 5 WHERE id = 'bulkhead'")
         conn.execute("UPDATE meta SET value = '' WHERE key = 'scan_sig'")
     assert first.sync().rehashed == 1
+
+
+def test_an_emptied_vault_is_noticed_even_with_a_cleared_signature(tmp_path: Path) -> None:
+    root = make_search_vault(tmp_path)
+    index = open_synced(root)
+    with index.write() as conn:
+        conn.execute("UPDATE meta SET value = '' WHERE key = 'scan_sig'")
+    for path in root.rglob("*.md"):
+        path.unlink()
+    assert index.sync().removed == 5 and index.count() == 0
+    assert index.meta("scan_sig") == "0 files\n"

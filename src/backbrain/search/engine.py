@@ -312,10 +312,8 @@ def _candidates(
 ) -> dict[int, float]:
     """rowid -> BM25 score (positive, higher is better) of the best `candidates` matches."""
     weights = ", ".join(f"{w:g}" for w in config.weights)
-    sql = (
-        f"SELECT fts.rowid, bm25(fts, {weights}) AS s FROM fts JOIN notes n ON n.rowid = fts.rowid"
-        f" WHERE fts MATCH ?{filters[0]} ORDER BY s LIMIT ?"
-    )
+    join = " JOIN notes n ON n.rowid = fts.rowid" if filters[0] else ""  # a lookup per match: only to filter
+    sql = f"SELECT fts.rowid, bm25(fts, {weights}) AS s FROM fts{join} WHERE fts MATCH ?{filters[0]} ORDER BY s LIMIT ?"
     try:
         rows = index.conn.execute(sql, [expression, *filters[1], config.candidates]).fetchall()
     except sqlite3.OperationalError as exc:
