@@ -67,7 +67,7 @@ def pick_urls(base: str, count: int) -> list[str]:
 async def _get(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, path: str) -> int:
     """One keep-alive HTTP/1.1 GET; returns the status. A minimal client, so that the load generator
     (on the same two cores) costs far less than the server it measures."""
-    writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept-Encoding: identity\r\n\r\n".encode())
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept-Encoding: gzip\r\n\r\n".encode())
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])
     length = 0

@@ -193,3 +193,15 @@ def test_added_route_providers_get_csrf_and_same_origin_protection(tmp_path: Pat
     form_app = create_app(state, [lambda site: [Route("/_api/form", form_endpoint, methods=["POST"])]], hosts=HOSTS)
     accepted = call(form_app, "POST", "/_api/form", data={"csrf_token": state.csrf.token, "id": "d"}, headers=origin)
     assert accepted.status_code == 200 and "id=d" in accepted.json()["body"]  # the body is still readable
+
+
+def test_text_is_gzipped_for_clients_that_accept_it(served: tuple[Any, SiteState, Path]) -> None:
+    app = served[0]
+    url = "/static/vendor/force-graph.min.js"
+    plain = call(app, "GET", url, headers={"accept-encoding": "identity"})
+    zipped = call(app, "GET", url, headers={"accept-encoding": "gzip, br"})
+    assert "content-encoding" not in plain.headers and zipped.headers["content-encoding"] == "gzip"
+    assert zipped.content == plain.content  # httpx decompresses
+    assert zipped.headers["etag"] != plain.headers["etag"] and zipped.headers["vary"] == "Accept-Encoding"
+    again = call(app, "GET", url, headers={"accept-encoding": "gzip", "if-none-match": zipped.headers["etag"]})
+    assert again.status_code == 304

@@ -7,11 +7,13 @@ end in the same 404 page. Dot files (the build marker, temporary files) are neve
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import mimetypes
 from dataclasses import dataclass
 from pathlib import Path
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -19,6 +21,10 @@ TEXT_TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=ut
               ".js": "text/javascript; charset=utf-8", ".json": "application/json",
               ".svg": "image/svg+xml", ".txt": "text/plain; charset=utf-8"}  # fmt: skip
 MAX_CACHED_FILES = 4096
+MIN_GZIP_BYTES = 16 * 1024  # smaller pages go out as they are: compressing costs more than it saves locally
+THREAD_GZIP_BYTES = 256 * 1024
+COMPRESSIBLE = {"text/html; charset=utf-8", "text/css; charset=utf-8", "text/javascript; charset=utf-8",
+                "application/json", "image/svg+xml"}  # fmt: skip
 FALLBACK_404 = b"<!doctype html><title>Not found</title><h1>Page not found</h1><p><a href='/'>Home</a></p>"
 
 
@@ -27,6 +33,12 @@ class _Cached:
     stamp: tuple[int, int, int]  # inode, size, mtime_ns: a rewritten file gets a new stamp
     etag: str
     data: bytes
+    gzipped: bytes | None = None  # compressed once, on the first request that accepts gzip
+
+    def compressed(self) -> bytes:
+        if self.gzipped is None:
+            self.gzipped = gzip.compress(self.data, compresslevel=6, mtime=0)
+        return self.gzipped
 
 
 def resolve_inside(base: Path, url_path: str) -> Path | None:
@@ -81,13 +93,19 @@ class SiteFiles:
             cached = self._load(path)
         except OSError:
             return self.not_found()
-        headers = {"etag": cached.etag, "cache-control": _cache_control(url_path)}
-        if _etag_matches(request.headers.get("if-none-match"), cached.etag):
-            return Response(status_code=304, headers=headers)
         media = TEXT_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        body = b"" if request.method == "HEAD" else cached.data
-        headers["content-length"] = str(len(cached.data))
-        return Response(body, media_type=media, headers=headers)
+        compress = media in COMPRESSIBLE and len(cached.data) >= MIN_GZIP_BYTES and _accepts_gzip(request)
+        etag = cached.etag[:-1] + '-gz"' if compress else cached.etag  # each encoding is its own variant
+        headers = {"etag": etag, "cache-control": _cache_control(url_path), "vary": "Accept-Encoding"}
+        if _etag_matches(request.headers.get("if-none-match"), etag):
+            return Response(status_code=304, headers=headers)
+        if compress and cached.gzipped is None and len(cached.data) > THREAD_GZIP_BYTES:
+            await run_in_threadpool(cached.compressed)  # a 6 MB search index must not stall other requests
+        data = cached.compressed() if compress else cached.data
+        if compress:
+            headers["content-encoding"] = "gzip"
+        headers["content-length"] = str(len(data))
+        return Response(b"" if request.method == "HEAD" else data, media_type=media, headers=headers)
 
     def not_found(self) -> Response:
         page = self.site_dir / "404.html"
@@ -97,6 +115,10 @@ class SiteFiles:
             data = FALLBACK_404
         return Response(data, status_code=404, media_type="text/html; charset=utf-8",
                         headers={"cache-control": "no-store"})  # fmt: skip
+
+
+def _accepts_gzip(request: Request) -> bool:
+    return any(part.split(";")[0].strip() == "gzip" for part in request.headers.get("accept-encoding", "").split(","))
 
 
 def _cache_control(url_path: str) -> str:

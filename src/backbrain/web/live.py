@@ -18,7 +18,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from backbrain.site import SiteBuilder, site_paths
-from backbrain.web.app import SiteState, create_app
+from backbrain.web.app import SiteState, create_app, settle_heap
 from backbrain.web.security import allowed_hosts
 
 IGNORED_PARTS = {".backbrain", ".git", ".obsidian", "node_modules", "__pycache__", ".trash", ".venv"}
@@ -72,6 +72,7 @@ def prepare(vault_root: Path, read_only: bool, host: str, *, watch: bool = True)
     report = builder.build()
     builder.workers = 1  # later rebuilds run next to the server's threads: no fork there
     state = SiteState(site_dir=out, vault_root=Path(vault_root).resolve(), builder=builder, last_report=report)
+    settle_heap()
     lifespan = watcher_lifespan(state, out) if watch else None
     return create_app(state, hosts=allowed_hosts(host), lifespan=lifespan), state
 
