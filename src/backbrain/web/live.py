@@ -21,6 +21,9 @@ from backbrain.site import SiteBuilder, site_paths
 from backbrain.web.app import SiteState, create_app, settle_heap
 from backbrain.web.security import allowed_hosts
 
+# Modules that add routes with backbrain.web.app.register_routes when imported; serve imports them
+# before building the app. A module that does not exist (yet) is skipped.
+ROUTE_MODULES = ("backbrain.web.learn",)
 IGNORED_PARTS = {".backbrain", ".git", ".obsidian", "node_modules", "__pycache__", ".trash", ".venv"}
 
 
@@ -74,7 +77,19 @@ def prepare(vault_root: Path, read_only: bool, host: str, *, watch: bool = True)
     state = SiteState(site_dir=out, vault_root=Path(vault_root).resolve(), builder=builder, last_report=report)
     settle_heap()
     lifespan = watcher_lifespan(state, out) if watch else None
+    load_route_modules()
     return create_app(state, hosts=allowed_hosts(host), lifespan=lifespan), state
+
+
+def load_route_modules() -> None:
+    import importlib
+
+    for name in ROUTE_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
 
 
 def serve(vault_root: Path, read_only: bool, host: str = "127.0.0.1", port: int = 8000) -> None:
