@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from functools import lru_cache
 
 from markupsafe import escape
 
@@ -93,26 +94,17 @@ def graph_json(vault: Vault, urls: SiteUrls) -> str:
 def neighbourhood_svg(center: tuple[str, str, str], ring: list[tuple[str, str, str]], root: str) -> str:
     """Radial SVG: center and ring items are (url from the site root, title, type); at most MAX_RING shown."""
     shown = ring[:MAX_RING]
-    size, radius = 520, 190 if len(shown) > 8 else 150
-    mid = size / 2
+    size, mid, geometry = _ring_geometry(len(shown))
     parts = [
         f'<svg class="neighbourhood" viewBox="0 0 {size} {size}" role="img" '
         f'aria-label="{escape(center[1])} and its {len(ring)} connected notes">',
     ]
-    points = []
-    for i, item in enumerate(shown):
-        angle = 2 * math.pi * i / max(len(shown), 1) - math.pi / 2
-        points.append((mid + radius * math.cos(angle), mid + radius * math.sin(angle), item))
-    parts.extend(f'<line x1="{mid}" y1="{mid}" x2="{x:.1f}" y2="{y:.1f}" />' for x, y, _ in points)
-    for x, y, (url, title, type_name) in points:
-        label = title if len(title) <= 22 else title[:21] + "…"
-        anchor = "start" if x > mid + 1 else "end" if x < mid - 1 else "middle"
-        dx = 12 if anchor == "start" else -12 if anchor == "end" else 0
-        dy = 4 if anchor != "middle" else (-14 if y < mid else 22)
+    parts.extend(f'<line x1="{mid}" y1="{mid}" x2="{x}" y2="{y}" />' for x, y, *_ in geometry)
+    for (x, y, tx, ty, anchor), item in zip(geometry, shown, strict=True):
+        url, tooltip, label, colour = _ring_item(*item)
         parts.append(
-            f'<a href="{escape(root + url)}"><title>{escape(title)} ({escape(type_name)})</title>'
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="8" fill="{type_colour(type_name)}" />'
-            f'<text x="{x + dx:.1f}" y="{y + dy:.1f}" text-anchor="{anchor}">{escape(label)}</text></a>'
+            f'<a href="{root}{url}"><title>{tooltip}</title><circle cx="{x}" cy="{y}" r="8" fill="{colour}" />'
+            f'<text x="{tx}" y="{ty}" text-anchor="{anchor}">{label}</text></a>'
         )
     parts.append(
         f'<circle class="center" cx="{mid}" cy="{mid}" r="13" fill="{type_colour(center[2])}" />'
@@ -120,3 +112,26 @@ def neighbourhood_svg(center: tuple[str, str, str], ring: list[tuple[str, str, s
     )
     parts.append("</svg>")
     return "".join(parts)
+
+
+@lru_cache(maxsize=MAX_RING + 1)
+def _ring_geometry(count: int) -> tuple[int, float, list[tuple[str, str, str, str, str]]]:
+    """Where `count` neighbours sit on the ring, and where their labels go (the same for every page)."""
+    size, radius = 520, 190 if count > 8 else 150
+    mid = size / 2
+    points = []
+    for i in range(count):
+        angle = 2 * math.pi * i / max(count, 1) - math.pi / 2
+        x, y = mid + radius * math.cos(angle), mid + radius * math.sin(angle)
+        anchor = "start" if x > mid + 1 else "end" if x < mid - 1 else "middle"
+        dx = 12 if anchor == "start" else -12 if anchor == "end" else 0
+        dy = 4 if anchor != "middle" else (-14 if y < mid else 22)
+        points.append((f"{x:.1f}", f"{y:.1f}", f"{x + dx:.1f}", f"{y + dy:.1f}", anchor))
+    return size, mid, points
+
+
+@lru_cache(maxsize=65536)
+def _ring_item(url: str, title: str, type_name: str) -> tuple[str, str, str, str]:
+    """A neighbour's escaped href, tooltip, label and colour; a note sits on all its neighbours' rings."""
+    label = title if len(title) <= 22 else title[:21] + "…"
+    return str(escape(url)), f"{escape(title)} ({escape(type_name)})", str(escape(label)), type_colour(type_name)

@@ -256,7 +256,7 @@ class SiteModel:
             if refs:
                 panels.append((label, relation_title(label), refs))
         neighbours = sorted(self.vault.neighbours(note_id))
-        ring = [(self.urls.note(n), self.vault.notes[n].title, self.vault.notes[n].type) for n in neighbours]
+        ring = [ref for ref in map(self.link, neighbours) if ref]
         links = []
         for link, target in self.vault.outgoing(note):
             asset = self.vault.resolve_attachment(link.target) if target is None else None
