@@ -8,12 +8,16 @@ is escaped: these fragments are as safe as the autoescaped template.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from markupsafe import Markup, escape
 
 LinkRef = tuple[str, str, str]  # (url from the site root, title, type)
 
 
+@lru_cache(maxsize=65536)
 def note_link(root: str, ref: LinkRef) -> str:
+    """A link to a note, coloured by type; cached because a note is linked from all its neighbours."""
     url, title, type_name = ref
     return f'<a class="note-link" data-type="{escape(type_name)}" href="{escape(root + url)}">{escape(title)}</a>'
 
