@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -116,3 +119,10 @@ def page(out: Path, rel: str) -> HTMLParser:
 
 def texts(tree: HTMLParser, selector: str) -> list[str]:
     return [" ".join(node.text().split()) for node in tree.css(selector)]
+
+
+def run_backbrain(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -m backbrain ARGS` as a user runs it (module-scoped fixtures cannot use the `cli` fixture)."""
+    full_env = {k: v for k, v in os.environ.items() if k != "BACKBRAIN_VAULT"} | {"NO_COLOR": "1"} | (env or {})
+    return subprocess.run([sys.executable, "-m", "backbrain", *args], env=full_env, capture_output=True, text=True,
+                          timeout=300)  # fmt: skip
