@@ -196,3 +196,21 @@ def test_quick_reindex_equals_a_fresh_load(tmp_path: Path, old: str, new: str, q
     assert (reindex_edited(vault, fresh) is not None) == quick
     refreshed = refresh_vault(vault, {rel})
     assert _graph_view(refreshed.vault) == _graph_view(load_vault(root))
+
+
+def test_update_after_an_attachment_appears_and_a_lab_result_changes(tmp_path: Path) -> None:
+    root = make_site_vault(tmp_path / "vault")
+    out = tmp_path / "out"
+    live = builder(root, out)
+    live.build()
+    assert "![[nope.png]]" in texts(page(out, "note/url-shortener/index.html"), ".broken-link")
+    (root / "assets" / "nope.png").write_bytes(b"\x89PNG\r\n\x1a\nnew")
+    report = live.update([root / "assets" / "nope.png"])
+    assert "note/url-shortener/index.html" in report.written
+    assert "![[nope.png]]" not in texts(page(out, "note/url-shortener/index.html"), ".broken-link")
+    assert (out / "assets" / "assets" / "nope.png").read_bytes().endswith(b"new")
+    result = root / "labs" / "cache-stampede" / "result.json"
+    result.write_text(result.read_text().replace("840.5", "999.5"))
+    report = live.update([result])
+    assert report.written == ["note/cache-stampede/index.html"]
+    assert "999.5" in page(out, "note/cache-stampede/index.html").css_first("section.lab").text()
