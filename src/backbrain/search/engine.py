@@ -14,6 +14,7 @@ import bisect
 import itertools
 import math
 import sqlite3
+import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -76,7 +77,7 @@ class _Names:
     each note is indexed) as the query asks. The note count and the typo vocabulary are kept for
     as long as the index is unchanged (no commit by any process)."""
 
-    index: SearchIndex
+    conn: sqlite3.Connection
     key: tuple[int, int]
     total: int
     _vocabulary: list[str] | None = None
@@ -88,24 +89,24 @@ class _Names:
         """Distinct words of titles and aliases (3+ letters, not numbers), sorted: typo fixes."""
         if self._vocabulary is None:
             sql = "SELECT DISTINCT word FROM name_terms WHERE word IS NOT NULL ORDER BY word"
-            self._vocabulary = [row[0] for row in self.index.conn.execute(sql)]
+            self._vocabulary = [row[0] for row in self.conn.execute(sql)]
         return self._vocabulary
 
     def known_words(self, words: list[str]) -> set[str]:
         """The words that are words of some title or alias."""
-        return {row[0] for row in _select_in(self.index, "SELECT word FROM name_terms WHERE word IN ({})", words)}
+        return {row[0] for row in _select_in(self.conn, "SELECT word FROM name_terms WHERE word IN ({})", words)}
 
     def by_stem(self, stems: list[str]) -> dict[str, set[int]]:
         """Stem of a name word -> rowids of the notes whose names contain it."""
         found: dict[str, set[int]] = {}
-        for stem, rowid in _select_in(self.index, "SELECT term, note FROM name_terms WHERE term IN ({})", stems):
+        for stem, rowid in _select_in(self.conn, "SELECT term, note FROM name_terms WHERE term IN ({})", stems):
             found.setdefault(stem, set()).add(rowid)
         return found
 
     def by_gram(self, grams: list[str]) -> dict[str, set[int]]:
         """A whole name's stems, space-joined -> rowids of the notes with that name."""
         found: dict[str, set[int]] = {}
-        for gram, rowid in _select_in(self.index, "SELECT gram, note FROM names WHERE gram IN ({})", grams):
+        for gram, rowid in _select_in(self.conn, "SELECT gram, note FROM names WHERE gram IN ({})", grams):
             found.setdefault(gram, set()).add(rowid)
         return found
 
@@ -122,11 +123,11 @@ class _Names:
         if self._sorted is None and not self._near_calls:
             self._near_calls += 1
             sql = "SELECT group_concat(name, char(10)), group_concat(note, ',') FROM names WHERE len BETWEEN ? AND ?"
-            names, notes = self.index.conn.execute(sql, (low, high)).fetchone()
+            names, notes = self.conn.execute(sql, (low, high)).fetchone()
             return (names.split("\n"), notes.split(",")) if names is not None else ([], [])
         if self._sorted is None:
             sql = "SELECT len, name, note FROM names ORDER BY len, name, note, pos"
-            rows = self.index.conn.execute(sql).fetchall()
+            rows = self.conn.execute(sql).fetchall()
             self._sorted = ([r[0] for r in rows], [r[1] for r in rows], [str(r[2]) for r in rows])
         lengths, names_sorted, notes_sorted = self._sorted
         start, end = bisect.bisect_left(lengths, low), bisect.bisect_right(lengths, high)
@@ -135,10 +136,10 @@ class _Names:
     def rows(self, rowids: Iterable[int]) -> dict[int, tuple[str, str, str, str]]:
         """rowid -> (id, title, type, rel) of the notes that exist."""
         sql = "SELECT rowid, id, title, type, rel FROM notes WHERE rowid IN ({})"
-        return {row[0]: row[1:] for row in _select_in(self.index, sql, list(rowids))}
+        return {row[0]: row[1:] for row in _select_in(self.conn, sql, list(rowids))}
 
 
-_names_cache: dict[str, _Names] = {}
+_names_cache: weakref.WeakKeyDictionary[SearchIndex, _Names] = weakref.WeakKeyDictionary()
 
 
 @dataclass
@@ -437,20 +438,20 @@ def split_highlights(snippet: str) -> tuple[str, list[tuple[int, int]]]:
 def _names(index: SearchIndex) -> _Names:
     """The names view of an index, renewed when the index changed (any process's commit)."""
     key = (int(index.conn.execute("PRAGMA data_version").fetchone()[0]), index.conn.total_changes)
-    cached = _names_cache.get(str(index.path))
-    if cached is not None and cached.key == key and cached.index is index:
+    cached = _names_cache.get(index)
+    if cached is not None and cached.key == key and cached.conn is index.conn:
         return cached
     total = int(index.conn.execute("SELECT count(*) FROM notes").fetchone()[0])
-    names = _names_cache[str(index.path)] = _Names(index, key, total)
+    names = _names_cache[index] = _Names(index.conn, key, total)
     return names
 
 
-def _select_in(index: SearchIndex, sql: str, values: list[Any]) -> Iterator[tuple[Any, ...]]:
+def _select_in(conn: sqlite3.Connection, sql: str, values: list[Any]) -> Iterator[tuple[Any, ...]]:
     """Rows of `sql` with its `IN ({})` filled with placeholders for values, 500 at a time."""
     unique = list(dict.fromkeys(values))
     for start in range(0, len(unique), 500):
         chunk = unique[start : start + 500]
-        yield from index.conn.execute(sql.format(",".join("?" * len(chunk))), chunk)
+        yield from conn.execute(sql.format(",".join("?" * len(chunk))), chunk)
 
 
 def quoted(term: str) -> str:
