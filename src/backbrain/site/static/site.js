@@ -53,23 +53,26 @@
     return best;
   }
 
+  // Notes that match every word come first; a note missing a word still shows after them (the index
+  // keeps a bag of each note's words, not its full text, so a strict AND would hide good answers).
   function rank(query) {
     var terms = norm(query).trim().split(" ").filter(Boolean);
     if (!terms.length || !index) return [];
     var whole = " " + terms.join(" ") + " ", hits = [];
     for (var i = 0; i < index.length; i++) {
-      var entry = index[i], total = 0;
+      var entry = index[i], total = 0, matched = 0;
       for (var t = 0; t < terms.length; t++) {
         var s = termScore(entry, terms[t]);
-        if (!s) { total = 0; break; }
-        total += s;
+        if (s) { matched++; total += s; }
       }
-      if (!total) continue;
+      if (!matched) continue;
       if (entry.title === whole || entry.aliases.indexOf(whole) >= 0) total += 200;
-      hits.push([total, entry.raw]);
+      hits.push([matched, total, entry.raw]);
     }
-    hits.sort(function (a, b) { return b[0] - a[0] || a[1][FIELDS.title].length - b[1][FIELDS.title].length; });
-    return hits.slice(0, 20).map(function (h) { return h[1]; });
+    hits.sort(function (a, b) {
+      return b[0] - a[0] || b[1] - a[1] || a[2][FIELDS.title].length - b[2][FIELDS.title].length;
+    });
+    return hits.slice(0, 20).map(function (h) { return h[2]; });
   }
 
   function setupSearch() {
