@@ -93,3 +93,12 @@ def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
+
+
+def test_top_level_journal_is_data_not_notes(tmp_path: Path):
+    root = write_vault(tmp_path / "v", {
+        "01_patterns/caching.md": pattern("Caching"),
+        "journal/drills/answer.md": "# My drill answer\n",
+        "notes/journal/day-1.md": "# A note in a folder that happens to be called journal\n",
+    })
+    assert sorted(n.rel for n in load_vault(root).files) == ["01_patterns/caching.md", "notes/journal/day-1.md"]

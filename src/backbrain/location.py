@@ -24,8 +24,11 @@ if TYPE_CHECKING:
     import pathspec
 
 VAULT_ENV = "BACKBRAIN_VAULT"
-CONFIG_FILE = "backbrain.toml"  # backbrain.schema.CONFIG_FILE is the same name (tests/test_location.py)
+CONFIG_FILE = "backbrain.toml"
 IGNORED_DIRS = frozenset({".obsidian", ".git", "node_modules", ".backbrain", ".venv", "__pycache__", ".trash"})
+# Top-level folders that hold backbrain's records, not notes: the journal is the user's append-only
+# data (JSONL, drill answers), so a Markdown file there must never be loaded, checked or published.
+DATA_DIRS = frozenset({"journal"})
 NOTE_SUFFIXES = frozenset({".md", ".markdown"})
 
 
@@ -135,7 +138,8 @@ def walk_folders(root: Path) -> Iterator[tuple[str, str, list[os.DirEntry[str]]]
     every folder that counts, depth first in name order (a folder's files before its subfolders).
 
     Skipped: dot files and folders, IGNORED_DIRS, symlinked folders (never followed out of, or in
-    loops inside, the vault), symlinked files that point outside the vault, and .gitignore matches.
+    loops inside, the vault), symlinked files that point outside the vault, the top-level DATA_DIRS,
+    and .gitignore matches.
     Where the platform allows, a folder is listed through an open descriptor, so that a file's
     stat() (while the folder's files are being handled) does not walk the whole path again.
     """
@@ -165,7 +169,7 @@ def walk_folders(root: Path) -> Iterator[tuple[str, str, list[os.DirEntry[str]]]
                 except OSError:
                     is_dir = False
                 if is_dir:
-                    if name in IGNORED_DIRS or entry.is_symlink():
+                    if name in IGNORED_DIRS or entry.is_symlink() or (not rel_folder and name in DATA_DIRS):
                         continue
                     if spec is None or not spec.match_file(rel + "/"):
                         subfolders.append((os.path.join(folder, name), rel + "/"))

@@ -14,8 +14,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from backbrain.errors import ConfigError
+from backbrain.location import CONFIG_FILE as CONFIG_FILE
 
-CONFIG_FILE = "backbrain.toml"
 PLAIN_NOTE = "note"
 
 FieldKind = Literal["str", "list", "date", "bool", "int", "enum", "any"]

@@ -94,12 +94,6 @@ def test_locate_vault_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
         found.require_writable("write")
 
 
-def test_config_file_name_matches_the_schema() -> None:
-    from backbrain.schema import CONFIG_FILE
-
-    assert location.CONFIG_FILE == CONFIG_FILE
-
-
 def test_location_and_a_warm_search_import_nothing_heavy() -> None:
     code = (
         "import sys, backbrain.location, backbrain.index, backbrain.search.engine, backbrain.cli.search; "
