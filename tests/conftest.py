@@ -12,23 +12,11 @@ from typing import Any
 import pytest
 import yaml
 
-SECTIONS = {
-    "principle": ["Statement", "Why it matters", "Tradeoffs", "In practice"],
-    "pattern": ["Problem", "Solution", "Variants", "When to use", "When NOT to use"],
-    "failure-mode": ["What it is", "Why it happens", "Impact", "Detection signals", "Mitigation strategies"],
-    "decision": ["Context", "Options considered", "Decision", "Tradeoffs", "Outcome"],
-    "playbook": ["When to use", "Steps", "Pitfalls"],
-    "topic": ["What problem it solves", "What happens without it", "Study", "Build", "Audit"],
-    "system": [
-        "Requirements",
-        "Architecture",
-        "Data model",
-        "API design",
-        "Scaling strategy",
-        "Bottlenecks",
-        "Tradeoffs",
-    ],
-}
+from backbrain.schema import BUILTIN_TYPES
+
+# Fixture notes are complete for their type as the schema defines it (the rules themselves are tested
+# against hand-written expectations in test_check.py, not against this).
+SECTIONS = {name: spec.required_sections for name, spec in BUILTIN_TYPES.items()}
 FOLDERS = {
     "principle": "00_core-principles",
     "pattern": "01_patterns",

@@ -26,7 +26,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from backbrain.cli.notes import vault_option
+from backbrain.cli.options import vault_option
 from backbrain.errors import EXIT_INTERRUPTED
 from backbrain.journal import Journal, journal_for
 from backbrain.vault import Vault, VaultLocation, load_vault, locate_vault

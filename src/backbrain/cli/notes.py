@@ -10,15 +10,8 @@ from pathlib import Path
 
 import click
 
+from backbrain.cli.options import vault_option
 from backbrain.errors import EXIT_OK, EXIT_PROBLEMS, UsageError
-
-vault_option = click.option(
-    "--vault",
-    "vault_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The knowledge base folder (default: $BACKBRAIN_VAULT, a backbrain.toml above here, or the starter).",
-)
 
 
 @click.command("init")

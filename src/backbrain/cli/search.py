@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
+from backbrain.cli.options import vault_option
 from backbrain.errors import UsageError
 
 if TYPE_CHECKING:
@@ -23,13 +24,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-vault_option = click.option(
-    "--vault",
-    "vault_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The knowledge base folder (default: $BACKBRAIN_VAULT, a backbrain.toml above here, or the starter).",
-)
 format_option = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 limit_option = click.option("--limit", type=click.IntRange(1, 200), default=10, show_default=True)
 

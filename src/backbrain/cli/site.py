@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from backbrain.cli.notes import vault_option
+from backbrain.cli.options import vault_option
 
 
 @click.command("build")
