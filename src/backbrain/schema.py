@@ -6,17 +6,20 @@ section in backbrain.toml and have `check`, `new`, the site and search follow wi
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+import msgspec
 
 from backbrain.errors import ConfigError
 from backbrain.location import CONFIG_FILE as CONFIG_FILE
 
 PLAIN_NOTE = "note"
+
+_S = TypeVar("_S")
 
 FieldKind = Literal["str", "list", "date", "bool", "int", "enum", "any"]
 
@@ -25,70 +28,79 @@ PHASE_VALUES = ["study", "build", "audit"]
 DECISION_STATUSES = ["proposed", "accepted", "rejected", "deprecated", "superseded"]
 
 
-class FieldSpec(BaseModel):
+# msgspec rather than pydantic: the same strict validation of backbrain.toml (unknown keys are
+# errors, types are checked) at a fraction of the import cost, which every command pays at start-up.
+class FieldSpec(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """How one front matter field is validated."""
 
-    model_config = ConfigDict(extra="forbid")
     kind: FieldKind = "str"
-    values: list[str] = Field(default_factory=list)  # allowed values when kind == "enum"
+    values: list[str] = msgspec.field(default_factory=list)  # allowed values when kind == "enum"
     doc: str = ""
 
 
-class TypeSpec(BaseModel):
+class TypeSpec(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """One entry type: where it lives, what it must contain, how it is labelled."""
 
-    model_config = ConfigDict(extra="forbid")
     folder: str | None = None
     label: str = ""  # plural label for listings, e.g. "Failure modes"
-    required_sections: list[str] = Field(default_factory=list)
-    subsections: dict[str, list[str]] = Field(default_factory=dict)  # H2 -> required H3s
-    required_fields: list[str] = Field(default_factory=lambda: ["title"])
-    fields: dict[str, FieldSpec] = Field(default_factory=dict)  # type-specific fields
-    task_sections: list[str] = Field(default_factory=list)  # sections that must be task lists
+    required_sections: list[str] = msgspec.field(default_factory=list)
+    subsections: dict[str, list[str]] = msgspec.field(default_factory=dict)  # H2 -> required H3s
+    required_fields: list[str] = msgspec.field(default_factory=lambda: ["title"])
+    fields: dict[str, FieldSpec] = msgspec.field(default_factory=dict)  # type-specific fields
+    task_sections: list[str] = msgspec.field(default_factory=list)  # sections that must be task lists
 
 
-class CheckConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    staleness_days: int = Field(default=180, ge=1)
-    ignore: list[str] = Field(default_factory=list)  # rule codes or names to skip
+class TypeOverride(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A [types.NAME] table: only the keys it sets replace the built-in type's."""
+
+    folder: str | msgspec.UnsetType | None = msgspec.UNSET
+    label: str | msgspec.UnsetType = msgspec.UNSET
+    required_sections: list[str] | msgspec.UnsetType = msgspec.UNSET
+    subsections: dict[str, list[str]] | msgspec.UnsetType = msgspec.UNSET
+    required_fields: list[str] | msgspec.UnsetType = msgspec.UNSET
+    fields: dict[str, FieldSpec] | msgspec.UnsetType = msgspec.UNSET
+    task_sections: list[str] | msgspec.UnsetType = msgspec.UNSET
 
 
-class SiteConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CheckConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    staleness_days: Annotated[int, msgspec.Meta(ge=1)] = 180
+    ignore: list[str] = msgspec.field(default_factory=list)  # rule codes or names to skip
+
+
+class SiteConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     title: str = "backbrain"
     description: str = "A backend engineering second brain."
     base_url: str = "/"
 
 
-class RoadmapArea(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RoadmapArea(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     id: str
     title: str
 
 
-class RoadmapConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    areas: list[RoadmapArea] = Field(
-        default_factory=lambda: [
-            RoadmapArea(id="foundations", title="1 Foundations"),
-            RoadmapArea(id="application-structure", title="2 Application structure"),
-            RoadmapArea(id="data", title="3 Data"),
-            RoadmapArea(id="advanced", title="4 Advanced"),
-            RoadmapArea(id="operations", title="5 Operations"),
-        ]
-    )
+def _default_areas() -> list[RoadmapArea]:
+    return [
+        RoadmapArea(id="foundations", title="1 Foundations"),
+        RoadmapArea(id="application-structure", title="2 Application structure"),
+        RoadmapArea(id="data", title="3 Data"),
+        RoadmapArea(id="advanced", title="4 Advanced"),
+        RoadmapArea(id="operations", title="5 Operations"),
+    ]
 
 
-class ConfigFile(BaseModel):
+class RoadmapConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    areas: list[RoadmapArea] = msgspec.field(default_factory=_default_areas)
+
+
+class ConfigFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """The shape of backbrain.toml; unknown keys are errors so typos do not pass silently."""
 
-    model_config = ConfigDict(extra="forbid")
-    types: dict[str, TypeSpec] = Field(default_factory=dict)
-    folders: dict[str, str] = Field(default_factory=dict)  # folder -> type
-    fields: dict[str, FieldSpec] = Field(default_factory=dict)  # common fields added or changed
-    check: CheckConfig = Field(default_factory=CheckConfig)
-    site: SiteConfig = Field(default_factory=SiteConfig)
-    roadmap: RoadmapConfig = Field(default_factory=RoadmapConfig)
+    types: dict[str, TypeOverride] = msgspec.field(default_factory=dict)
+    folders: dict[str, str] = msgspec.field(default_factory=dict)  # folder -> type
+    fields: dict[str, FieldSpec] = msgspec.field(default_factory=dict)  # common fields added or changed
+    check: CheckConfig = msgspec.field(default_factory=CheckConfig)
+    site: SiteConfig = msgspec.field(default_factory=SiteConfig)
+    roadmap: RoadmapConfig = msgspec.field(default_factory=RoadmapConfig)
 
 
 COMMON_FIELDS: dict[str, FieldSpec] = {
@@ -257,19 +269,50 @@ def load_config(vault_root: Path) -> Config:
         raise ConfigError(f"{path}: not UTF-8 text ({exc.reason}).", hint="Save the file as UTF-8.") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}.", hint="Fix the syntax at that line.") from exc
+    return build_config(_validate(raw, path), path)
+
+
+def _validate(raw: dict[str, object], path: Path) -> ConfigFile:
+    """Validate the file; the named tables ([types.X], [fields.X]) one by one so errors name X."""
+    named = {key: raw.pop(key) for key in ("types", "fields") if isinstance(raw.get(key), dict)}
+    parsed = _convert(raw, ConfigFile, "", path)
+    types = named.get("types", {})
+    fields = named.get("fields", {})
+    assert isinstance(types, dict) and isinstance(fields, dict)
+    parsed.types = {str(k): _convert(v, TypeOverride, f"types.{k}", path) for k, v in types.items()}
+    parsed.fields = {str(k): _convert(v, FieldSpec, f"fields.{k}", path) for k, v in fields.items()}
+    return parsed
+
+
+def _convert(value: object, kind: type[_S], prefix: str, path: Path) -> _S:
     try:
-        parsed = ConfigFile.model_validate(raw)
-    except ValidationError as exc:
-        raise ConfigError(_describe_validation_error(path, exc), hint=_config_hint()) from exc
-    return build_config(parsed, path)
+        return msgspec.convert(value, kind)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(
+            f"{path}: invalid configuration: {_describe_validation_error(exc, prefix)}", hint=_config_hint()
+        ) from exc
 
 
-def _describe_validation_error(path: Path, exc: ValidationError) -> str:
-    lines = [f"{path}: invalid configuration:"]
-    for error in exc.errors():
-        key = ".".join(str(part) for part in error["loc"])
-        lines.append(f"  {key}: {error['msg']}")
-    return "\n".join(lines)
+_UNKNOWN_KEY = re.compile(r"^Object contains unknown field `(?P<key>[^`]*)`(?: - at `\$\.?(?P<path>[^`]*)`)?$")
+_AT_PATH = re.compile(r"^(?P<message>.*?) - at `\$\.?(?P<path>[^`]*)`$")
+
+
+def _describe_validation_error(exc: msgspec.ValidationError, prefix: str) -> str:
+    """msgspec says `... - at `$.check``; users know keys as `check.staleness_days`."""
+    text = str(exc)
+    unknown = _UNKNOWN_KEY.match(text)
+    if unknown:
+        return f"{_key(prefix, unknown['path'] or '', unknown['key'])}: unknown key"
+    located = _AT_PATH.match(text)
+    if located:
+        return f"{_key(prefix, located['path'])}: {located['message']}"
+    return f"{prefix}: {text}" if prefix else text
+
+
+def _key(*parts: str) -> str:
+    """Join a dotted key; msgspec writes list positions as `[0]`, shown here as `.0`."""
+    joined = ".".join(part for part in parts if part)
+    return joined.replace("[", ".").replace("]", "").replace("..", ".")
 
 
 def _config_hint() -> str:
@@ -277,7 +320,7 @@ def _config_hint() -> str:
 
 
 def build_config(parsed: ConfigFile, source: Path | None) -> Config:
-    types = {name: spec.model_copy(deep=True) for name, spec in BUILTIN_TYPES.items()}
+    types = dict(BUILTIN_TYPES)
     for name, override in parsed.types.items():
         types[name] = _merge_type(types.get(name), override)
     folders = {spec.folder: name for name, spec in types.items() if spec.folder}
@@ -292,10 +335,11 @@ def build_config(parsed: ConfigFile, source: Path | None) -> Config:
     return Config(types, folders, fields, parsed.check, parsed.site, parsed.roadmap, source)
 
 
-def _merge_type(base: TypeSpec | None, override: TypeSpec) -> TypeSpec:
+def _merge_type(base: TypeSpec | None, override: TypeOverride) -> TypeSpec:
     """Keys set in backbrain.toml replace the built-in's; keys left out keep the built-in value."""
-    if base is None:
-        return override
-    merged: dict[str, Any] = base.model_dump()
-    merged.update(override.model_dump(exclude_unset=True))
-    return TypeSpec.model_validate(merged)
+    changes = {
+        name: getattr(override, name)
+        for name in override.__struct_fields__
+        if getattr(override, name) is not msgspec.UNSET
+    }
+    return msgspec.structs.replace(base or TypeSpec(), **changes)
