@@ -20,6 +20,10 @@
         .linkColor(function () { return dark ? "rgba(200,210,220,0.25)" : "rgba(60,70,80,0.25)"; })
         .cooldownTicks(large ? 60 : 300)
         .onNodeClick(function (n) { window.location.href = root + "note/" + n.slug + "/"; });
+      var fitted = false;
+      graph.onEngineStop(function () {
+        if (!fitted) { fitted = true; graph.zoomToFit(400, 30); }  // once: do not fight the user's zoom
+      });
       if (!large) {
         graph.nodeCanvasObjectMode(function () { return "after"; }).nodeCanvasObject(function (n, ctx, scale) {
           if (scale < 1.4) return;
