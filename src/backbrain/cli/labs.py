@@ -41,19 +41,18 @@ def list_cmd(fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps([info.to_dict() for info in labs], indent=2))
         return
-    table = Table(title="Labs", show_lines=True)
-    for column in ("name", "what it shows", "variants", "metrics", "params (defaults)"):
-        table.add_column(column, overflow="fold")
-    for info in labs:
-        params = "\n".join(f"{p.name}={p.default_text()}" for p in info.params)
-        table.add_row(
-            info.name,
-            f"{info.title}\n[dim]notes: {', '.join(info.notes)}[/dim]",
-            "\n".join(info.variants),
-            "\n".join(m.name for m in info.metrics),
-            params,
-        )
-    Console().print(table)
+    console = Console(highlight=False)
+    for info in labs:  # one block per lab: a five-column table is unreadable in 80 columns
+        console.print(f"[bold]{info.name}[/bold]  {info.title}")
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(style="dim", no_wrap=True)
+        grid.add_column()
+        grid.add_row("  notes", ", ".join(info.notes))
+        grid.add_row("  variants", ", ".join(info.variants))
+        grid.add_row("  metrics", ", ".join(m.name for m in info.metrics))
+        grid.add_row("  params", ", ".join(f"{p.name}={p.default_text()}" for p in info.params))
+        console.print(grid)
+        console.print()
     click.echo("Run one with: backbrain lab run NAME [--param KEY=VALUE]... [--seed N]")
 
 
