@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from conftest import failure, pattern, run_cli, write_vault
 
 from backbrain.vault import load_vault, locate_vault, starter_root
@@ -102,3 +103,131 @@ def test_top_level_journal_is_data_not_notes(tmp_path: Path):
         "notes/journal/day-1.md": "# A note in a folder that happens to be called journal\n",
     })
     assert sorted(n.rel for n in load_vault(root).files) == ["01_patterns/caching.md", "notes/journal/day-1.md"]
+
+
+# -- re-indexing after changes (Vault.reindex, Vault.changes_on_disk) ---------------------------------
+def _full_view(vault) -> dict:
+    """Everything the graph answers, in order: a re-indexed vault must equal a freshly loaded one."""
+    return {
+        "files": [n.rel for n in vault.files],
+        "notes": list(vault.notes),
+        "attachments": vault.attachments,
+        "targets": [[(link.target, link.target_id) for link in n.links] for n in vault.files],
+        "edges": [(e.source, e.kind, e.target, e.declared_by, e.line) for e in vault.edges],
+        "unresolved": [(u.note.rel, u.key, u.value, u.line) for u in vault.unresolved_relations],
+        "relations": {i: vault.relations(i) for i in vault.notes},
+        "backlinks": {i: [(b.source, b.line, b.context) for b in vault.backlinks(i)] for i in vault.notes},
+        "incoming": {i: [(s.rel, link.line) for s, link in vault.incoming(i)] for i in vault.notes},
+        "neighbours": {i: sorted(vault.neighbours(i)) for i in vault.notes},
+        "resolve": {key: getattr(vault.resolve(key), "id", None) for key in _KEYS},
+        "stamps": sorted(vault.stamps),
+    }
+
+
+_KEYS = ["caching", "Caching", "stampede", "Stampede", "dogpile", "coalescing", "Coalescing", "jitter", "Jitter",
+         "01_patterns/caching.md", "scratch", "old-name"]  # fmt: skip
+
+
+def _reindex_vault(tmp_path: Path) -> Path:
+    return write_vault(
+        tmp_path / "v",
+        {
+            "01_patterns/caching.md": pattern("Caching", mitigates=["stampede"], aliases=["cache-aside"]),
+            "04_failure-modes/stampede.md": failure("Stampede", aliases=["dogpile"]),
+            "01_patterns/coalescing.md": pattern("Coalescing", related=["caching", "jitter"]),
+            "notes/scratch.md": "# Scratch\n\nSee [[Caching]], [[dogpile]], [[Jitter]] and ![[diagram.png]].\n"
+            "- again [[caching|the cache]]\n",
+        },
+    )
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    os.utime(path, ns=(path.stat().st_mtime_ns - 10_000_000_000,) * 2)  # a stat change even on coarse clocks
+
+
+CHANGES = {
+    "edit text": lambda root: _write(root / "notes/scratch.md", "# Scratch\n\nOnly [[stampede]] now.\n"),
+    "retitle": lambda root: _write(root / "01_patterns/caching.md", "---\ntitle: Cache aside\n---\n# Cache aside\n"),
+    "add note": lambda root: _write(root / "01_patterns/jitter.md", "---\ntitle: Jitter\nmitigates: [stampede]\n---\n"),
+    "remove note": lambda root: (root / "04_failure-modes/stampede.md").unlink(),
+    "add attachment": lambda root: _write(root / "notes/diagram.png", "png"),
+    "alias": lambda root: _write(
+        root / "04_failure-modes/stampede.md", "---\ntitle: Stampede\naliases: [old-name]\n---\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_reindex_equals_a_fresh_load(tmp_path: Path, change: str) -> None:
+    root = _reindex_vault(tmp_path)
+    vault = load_vault(root)
+    before = _full_view(vault)
+    CHANGES[change](root)
+    changed = vault.changes_on_disk()
+    assert changed, change
+    again = vault.reindex(changed)
+    assert _full_view(again) == _full_view(load_vault(root))
+    assert again.changes_on_disk() == set()
+    if change in ("edit text", "add attachment"):  # the usual edit shares the untouched notes
+        assert vault.notes["caching"] is again.notes["caching"]
+    assert _full_view(vault)["edges"] == before["edges"]  # the old vault keeps its graph
+
+
+def test_reindex_clears_links_that_stopped_resolving(tmp_path: Path) -> None:
+    root = _reindex_vault(tmp_path)
+    vault = load_vault(root)
+    scratch = vault.notes["scratch"]
+    assert [link.target_id for link in scratch.links][:2] == ["caching", "stampede"]
+    (root / "01_patterns/caching.md").unlink()
+    again = vault.reindex(["01_patterns/caching.md"])
+    assert again.notes["scratch"] is scratch  # not parsed again ...
+    assert [link.target_id for link in scratch.links][:2] == [None, "stampede"]  # ... but re-resolved
+    assert again.backlinks("caching") == [] and again.resolve("caching") is None
+
+
+def test_reindex_accepts_absolute_paths_and_ignores_tool_folders(tmp_path: Path) -> None:
+    root = _reindex_vault(tmp_path)
+    vault = load_vault(root)
+    _write(root / ".backbrain/site/x.md", "# not a note\n")
+    _write(root / "notes/scratch.md", "# Scratch\n\nnew text [[caching]]\n")
+    again = vault.reindex([root / "notes/scratch.md", root / ".backbrain/site/x.md", tmp_path / "elsewhere.md"])
+    assert _full_view(again) == _full_view(load_vault(root))
+
+
+def test_changes_on_disk_compares_content_when_the_stat_cannot_tell(tmp_path: Path) -> None:
+    root = _reindex_vault(tmp_path)
+    vault = load_vault(root)
+    path = root / "notes/scratch.md"
+    stamp = vault.stamps["notes/scratch.md"]
+    assert stamp.racy  # just written: a same-tick edit would keep the stat
+    text = path.read_text()
+    path.write_text(text.replace("Scratch", "Scritch"))  # same size
+    os.utime(path, ns=(stamp.mtime_ns, stamp.mtime_ns))  # and the same mtime
+    assert vault.changes_on_disk() == {"notes/scratch.md"}
+    path.write_text(text)
+    os.utime(path, ns=(stamp.mtime_ns - 10**10,) * 2)  # touched back, content as parsed
+    assert vault.changes_on_disk() == set()
+    assert not vault.stamps["notes/scratch.md"].racy
+
+
+def test_backlinks_split_each_source_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _reindex_vault(tmp_path)
+    vault = load_vault(root)
+    assert [(b.source, b.context) for b in vault.backlinks("caching")] == [
+        ("scratch", "See [[Caching]], [[dogpile]], [[Jitter]] and ![[diagram.png]]."),
+        ("scratch", "again [[caching|the cache]]"),
+    ]
+    calls = []
+    original = str.splitlines
+    monkeypatch.setattr(vault, "_lines", {})
+
+    class Counting(str):
+        def splitlines(self, *args, **kwargs):  # type: ignore[override]
+            calls.append(1)
+            return original(self, *args, **kwargs)
+
+    vault.notes["scratch"].body = Counting(vault.notes["scratch"].body)
+    contexts = [b.context for b in vault.backlinks("caching")] + [b.context for b in vault.backlinks("stampede")]
+    assert "again [[caching|the cache]]" in contexts and len(calls) == 1
