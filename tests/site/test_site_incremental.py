@@ -213,3 +213,75 @@ def test_update_after_an_attachment_appears_and_a_lab_result_changes(tmp_path: P
     report = live.update([result])
     assert report.written == ["note/cache-stampede/index.html"]
     assert "999.5" in page(out, "note/cache-stampede/index.html").css_first("section.lab").text()
+
+
+# -- the state a build leaves for the next process (site/state.py) -----------------------------------------
+def _no_disk_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the vault was loaded from disk although the saved state was usable")
+
+    monkeypatch.setattr("backbrain.site.builder.load_vault", refuse)
+
+
+def test_a_new_builder_resumes_from_the_saved_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each step in a new SiteBuilder (a new process): parse only what changed, equal a clean build."""
+    root = make_site_vault(tmp_path / "vault")
+    out = tmp_path / "out"
+    builder(root, out).build()
+    assert (tmp_path / "out-cache.state.pickle").is_file()
+    steps = [  # a backlink that comes and goes again: pages rendered in between must be looked at again
+        lambda: _edit(root / "scratch.md", "[[caching]].", "[[caching]] and [[url-shortener]]."),
+        lambda: _edit(root / "01_patterns/caching.md", "title: Caching", "title: Caching layer"),
+        lambda: _edit(root / "scratch.md", "[[caching]] and [[url-shortener]].", "[[caching]]."),
+        lambda: (root / "01_patterns/request-coalescing.md").unlink(),
+        lambda: (root / "notes").mkdir() or (root / "notes/new.md").write_text("# New\n\n[[URL shortener]]\n"),
+    ]
+    for index, step in enumerate(steps):
+        step()
+        with monkeypatch.context() as patch:
+            _no_disk_load(patch)
+            report = builder(root, out).build()
+        assert not report.full and report.rendered < report.pages
+        clean = tmp_path / f"clean-{index}"
+        builder(root, clean).build(clean=True)
+        _assert_same_tree(filecmp.dircmp(out, clean))
+    backlinks = texts(page(out, "note/url-shortener/index.html"), ".backlinks li")
+    assert any("New" in text for text in backlinks) and not any("Scratch" in text for text in backlinks)
+
+
+def test_a_damaged_or_foreign_state_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_site_vault(tmp_path / "vault")
+    out = tmp_path / "out"
+    builder(root, out).build()
+    state = tmp_path / "out-cache.state.pickle"
+    good = state.read_bytes()
+    for index, damage in enumerate((b"", b"not a pickle", good[: len(good) // 2])):
+        state.write_bytes(damage)
+        _edit(root / "scratch.md", "A plain note", f"A plain note {index}")
+        report = builder(root, out).build()
+        assert not report.full and "note/scratch/index.html" in report.written
+        assert f"A plain note {index}" in page(out, "note/scratch/index.html").text()
+        _edit(root / "scratch.md", f"A plain note {index}", "A plain note")
+    monkeypatch.setattr("backbrain.site.state.SCHEMA", 999)  # another version of the format
+    loads: list[int] = []
+    real = __import__("backbrain.site.builder", fromlist=["load_vault"]).load_vault
+    monkeypatch.setattr("backbrain.site.builder.load_vault", lambda *a, **k: loads.append(1) or real(*a, **k))
+    builder(root, out).build()
+    assert loads == [1]
+    (tmp_path / "out-cache.delta.pickle").write_bytes(b"\x80\x05N.")  # a delta of no base
+    builder(root, out).build()
+    assert loads == [1, 1]
+
+
+def test_a_config_change_reloads_everything(tmp_path: Path) -> None:
+    root = make_site_vault(tmp_path / "vault")
+    out = tmp_path / "out"
+    builder(root, out).build()
+    config = root / "backbrain.toml"
+    existing = config.read_text() if config.exists() else ""
+    config.write_text(existing + '\n[site]\ntitle = "Renamed"\n')
+    builder(root, out).build()
+    clean = tmp_path / "clean"
+    builder(root, clean).build(clean=True)
+    _assert_same_tree(filecmp.dircmp(out, clean))
+    assert "Renamed" in page(out, "index.html").text()

@@ -26,6 +26,7 @@ from typing import Any
 from backbrain.note import Note
 from backbrain.site import searchindex
 from backbrain.site.graph import GraphCache
+from backbrain.site.labs import LabResult
 from backbrain.site.markdown import highlight_css
 from backbrain.site.model import SiteModel
 from backbrain.site.output import (
@@ -40,11 +41,13 @@ from backbrain.site.output import (
     save_manifest,
 )
 from backbrain.site.render import STATIC, PageRenderer, code_digest
+from backbrain.site.state import BuildState, note_mtimes, stamp_mtime
 from backbrain.site.urls import file_for
 from backbrain.site.vaultcache import refresh_vault
 from backbrain.vault import Vault, is_attachment, load_vault
 
 PARALLEL_MIN_PAGES = 400
+REBASE_CHANGES = 100  # files changed since the saved base state before it is saved again
 Entry = list[Any]  # [fingerprint, output hash, assets]
 
 
@@ -91,17 +94,47 @@ class SiteBuilder:
         self.version = "0"
         self._search: dict[str, tuple[Note, str, str]] = {}
         self._graph = GraphCache()
+        self.state = BuildState(cache_file, self.code)
+        self._carried: set[str] | None = None  # output files earlier builds since the saved base looked at
+        self._since_base: set[str] = set()  # files changed since the saved base state
+        self._last_candidates: set[str] | None = None
+        self._nav: list[tuple[str, str]] | None = None  # the last build's navigation and lab results
+        self._labs: dict[str, LabResult | None] = {}
         check_output_dir(self.out, self.root)
 
     # -- entry points -----------------------------------------------------------------------------------
     def build(self, clean: bool = False) -> BuildReport:
-        """Load the vault from disk and bring the whole site up to date (everything, with clean)."""
+        """Bring the whole site up to date from disk (everything, with clean).
+
+        Without clean, the state a previous build left (the parsed vault and the search and graph
+        caches, see state.py) is reloaded and only the files changed since are parsed: a new process
+        then does what serve's update() does. Without usable state the vault is loaded from disk.
+        """
         started = time.perf_counter()
         with _paused_gc():
-            vault = load_vault(self.root, read_only=self.read_only)
-            self.mtimes = {note.rel: _mtime(note.path) for note in vault.files}
-            report = self._publish(vault, None, clean)
+            report = None if clean else self._build_from_state()
+            if report is None:
+                vault = load_vault(self.root, read_only=self.read_only)
+                self.mtimes = note_mtimes(vault)
+                report = self._publish(vault, None, clean)
+                self._save_state(None)
         report.seconds = time.perf_counter() - started
+        return report
+
+    def _build_from_state(self) -> BuildReport | None:
+        restored = self.state.load(self.root, self.live)
+        if restored is None:
+            return None
+        vault = restored.vault
+        changed = vault.changes_on_disk()
+        if "backbrain.toml" in changed:
+            return None
+        self.vault, self._search, self._graph = vault, restored.search, restored.graph
+        self.mtimes = note_mtimes(vault)
+        self._nav, self._labs = restored.nav, restored.labs  # what _update needs of the previous model
+        self._carried = restored.carried
+        report = self._update(changed)
+        self._save_state(self._last_candidates, since_base=changed)
         return report
 
     def update(self, changed: Iterable[Path]) -> BuildReport:
@@ -112,21 +145,38 @@ class SiteBuilder:
             return self.build()
         with _paused_gc():
             report = self._update(rels)
+            self._save_state(self._last_candidates, since_base=self._since_base | rels)
         report.seconds = time.perf_counter() - started
         return report
 
     def _update(self, rels: set[str]) -> BuildReport:
         assert self.vault is not None
         old = self.vault
-        old_model = self.model
         refreshed = refresh_vault(old, rels)
+        stamps = refreshed.vault.stamps
         for rel in refreshed.changed_notes:
-            self.mtimes[rel] = _mtime(self.root / rel)
+            self.mtimes[rel] = stamp_mtime(stamps[rel]) if rel in stamps else 0.0
         model = SiteModel(refreshed.vault, live=self.live, mtimes=self.mtimes)
-        if old_model is not None:  # lab results are read once per build; keep those that did not change
-            model.labs = {k: v for k, v in old_model.labs.items() if k not in refreshed.changed_labs}
+        # lab results are read once per build; keep those that did not change
+        model.labs = {k: v for k, v in self._labs.items() if k not in refreshed.changed_labs}
         candidates = self._affected(old, model, refreshed.changed_notes, refreshed.changed_files)
+        if candidates is not None and self._carried is not None:  # see state.py: pages an earlier build touched
+            candidates |= self._carried
         return self._publish(refreshed.vault, candidates, False, model)
+
+    def _save_state(self, candidates: set[str] | None, since_base: set[str] | None = None) -> None:
+        """Keep what the next build in a new process needs: a small delta after a small change, else
+        the whole base state again (the parsed vault, lab results, search and graph caches)."""
+        if self.vault is None or self._nav is None:
+            return
+        since = since_base or set()
+        if candidates is None or self._carried is None or len(since) > REBASE_CHANGES:
+            self.state.save_base(self.root, self.live, self.vault, self._nav, self._labs, self._search, self._graph)
+            self._carried, self._since_base = set(), set()
+        else:
+            self._carried |= candidates
+            self._since_base = since
+            self.state.save_delta(self._carried)
 
     # -- what a change touches ----------------------------------------------------------------------------
     def _vault_rels(self, changed: Iterable[Path]) -> set[str]:
@@ -147,8 +197,8 @@ class SiteBuilder:
 
     def _affected(self, old: Vault, new_model: SiteModel, notes: set[str], files: set[str]) -> set[str] | None:
         """Output files that may show the changed notes; None means every page (the navigation changed)."""
-        model, new = self.model, new_model.vault
-        if model is None:
+        new = new_model.vault
+        if self._nav is None:
             return None
         old_by_rel = {n.rel: n for n in old.files}
         new_by_rel = {n.rel: n for n in new.files}
@@ -160,6 +210,18 @@ class SiteBuilder:
                 touched |= old.neighbours(note_id)
             if note_id in new.notes:
                 touched |= new.neighbours(note_id)
+            before, after = old.notes.get(note_id), new.notes.get(note_id)
+            if before is None or after is None or before.title != after.title:
+                # backlink sentences show linked notes by title: every page that quotes a line linking
+                # here, i.e. the other link targets of the notes that link here
+                for source, _ in old.incoming(note_id) + new.incoming(note_id):
+                    touched.add(source.id)
+                    touched |= {link.target_id for link in source.links if link.target_id}
+        if new.edges is not old.edges:  # re-indexed: any link may resolve differently now
+            for note_id in set(old.notes) | set(new.notes):
+                was = [(s.rel, link.line) for s, link in old.incoming(note_id)]
+                if was != [(s.rel, link.line) for s, link in new.incoming(note_id)]:
+                    touched.add(note_id)
         if files:  # attachments or lab results changed: the notes that embed or show them
             names = {Path(f).name.lower() for f in files}
             for note in new.notes.values():
@@ -168,7 +230,7 @@ class SiteBuilder:
                 lab = note.meta.get("lab")
                 if isinstance(lab, str) and any(f.startswith(f"labs/{lab}/") for f in files):
                     touched.add(note.id)
-        if new_model.nav != model.nav:
+        if new_model.nav != self._nav:
             return None
         result = {file_for(new_model.urls.note(i)) for i in touched if i in new.notes}
         result |= {"index.html", "tags/index.html", "timeline/index.html", "graph/index.html", "404.html"}
@@ -191,6 +253,7 @@ class SiteBuilder:
         report = BuildReport(self.out, full=cold)
         try:
             pages, jobs = self._plan(model, old_pages, None if cold else candidates)
+            self._last_candidates = None if cold else {job.file for job in jobs}
             results, search = self._render_jobs(model, jobs, target, old_pages)
             for file, entry, rendered, wrote in results:
                 pages[file] = entry
@@ -212,6 +275,7 @@ class SiteBuilder:
             raise
         report.pages = sum(1 for file in pages if file.endswith(".html"))
         self.vault, self.model = vault, model
+        self._nav, self._labs = model.nav, model.labs
         self.manifest = {"format": CACHE_FORMAT, "code": self.code, "live": self.live, "pages": pages, "assets": assets}
         save_manifest(self.cache_file, self.manifest)
         if report.written or report.removed:
@@ -237,7 +301,7 @@ class SiteBuilder:
         self, model: SiteModel, jobs: list[_Job], target: FreshDir | LiveDir, old_pages: dict[str, Entry]
     ) -> tuple[list[_Result], list[str]]:
         """Run the jobs, split with one forked child when there are many; also returns the search entries."""
-        renderer = PageRenderer(model, self.code[:10])
+        renderer = PageRenderer(model, self.code[:10], self.cache_file.parent / "templates")
         if self.workers < 2 or len(jobs) < PARALLEL_MIN_PAGES or not hasattr(os, "fork"):
             return _run_share(renderer, jobs, target, old_pages), self._search_entries(model)
         read_end, write_end = os.pipe()
@@ -367,11 +431,10 @@ def _paused_gc() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            # Everything allocated meanwhile is still in the youngest generation: the first collection
+            # after enable() would scan it all (0.2 s at 10,000 notes). Move it to the oldest instead
+            # (unless serve froze its heap: unfreezing would hand that back to the collector).
+            if gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
-
-
-def _mtime(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return 0.0
