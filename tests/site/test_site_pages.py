@@ -24,8 +24,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_home_has_start_here_flagship_focus_recent_and_sections(site: Path) -> None:
     home = page(site, "index.html")
     assert "Why caches fail" in texts(home, "#start-here + ul .card-title")
-    assert "Why caches fail" in texts(home, "#flagship + ul .card-title")
-    assert "Plan for the miss." in home.css_first("#flagship + ul").text()
+    assert "Plan for the miss." in home.css_first("#start-here + ul").text()  # a flagship's takeaway
+    assert home.css_first("#flagship") is None  # its only flagship article is already shown above
     assert texts(home, ".focus-area h3") == ["Reliability"]
     sections = dict(s.rsplit(" ", 1) for s in texts(home, ".section-grid a"))
     assert sections["Patterns"] == "2" and sections["Decisions"] == "2" and sections["Roadmap"] == "2"
@@ -35,6 +35,18 @@ def test_home_has_start_here_flagship_focus_recent_and_sections(site: Path) -> N
     assert home.css_first("a.skip-link").attributes["href"] == "#main"
     assert home.css_first("main#main") and home.css_first("nav[aria-label]") and home.css_first("header")
     assert home.css_first("label[for=bb-search]")
+
+
+def test_flagship_lists_only_articles_not_already_shown_under_start_here(tmp_path: Path) -> None:
+    extra = {
+        "articles/second.md": "---\ntitle: Second read\ntype: article\nflagship: true\ntakeaway: Read twice.\n---\n",
+    }
+    root = make_site_vault(tmp_path / "vault", extra)
+    builder(root, tmp_path / "out").build()
+    home = page(tmp_path / "out", "index.html")
+    assert texts(home, "#start-here + ul .card-title") == ["Why caches fail"]
+    assert texts(home, "#flagship + ul .card-title") == ["Second read"]
+    assert "Read twice." in home.css_first("#flagship + ul").text()
 
 
 def test_type_index_lists_every_note_with_its_summary(site: Path) -> None:

@@ -151,12 +151,13 @@ class SiteModel:
             if isinstance(area, str) and area.strip():
                 focus[area.strip()].append(self.ref(note))
         recent = sorted(notes, key=lambda n: (self.changed_on(n), self.mtimes.get(n.rel, 0.0), n.id), reverse=True)
+        start_here = [n for n in notes if n.meta.get("start-here") is True]
+        shown = {n.id for n in start_here}  # flagship articles already shown there are not listed twice
         return {
             "page_title": self.vault.config.site.title,
             "focus_areas": sorted(focus.items()),
-            "start_here": [self.ref(n) for n in notes if n.meta.get("start-here") is True],
-            "flagship": [self.ref(n) | {"takeaway": _text(n.meta.get("takeaway"))} for n in articles
-                         if n.meta.get("flagship") is True],
+            "start_here": [self._card(n) for n in start_here],
+            "flagship": [self._card(n) for n in articles if n.meta.get("flagship") is True and n.id not in shown],
             "recent": [self.ref(n) | {"date": self.changed_on(n)} for n in recent[:12]],
             "sections": [
                 {"label": self.type_label(t), "url": self.urls.type_index(t), "count": len(self.by_type.get(t, [])),
@@ -166,6 +167,11 @@ class SiteModel:
             "roadmap": self._roadmap_areas(summary_only=True),
             "total": len(notes),
         }  # fmt: skip
+
+    def _card(self, note: Note) -> Context:
+        """A home page card: the listing ref, plus the takeaway of a flagship article."""
+        takeaway = _text(note.meta.get("takeaway")) if note.meta.get("flagship") is True else ""
+        return self.ref(note) | {"takeaway": takeaway}
 
     def _ctx_type(self, type_name: str) -> Context:
         notes = self.by_type.get(type_name, [])

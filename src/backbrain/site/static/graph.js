@@ -20,6 +20,10 @@
         .linkColor(function () { return dark ? "rgba(200,210,220,0.25)" : "rgba(60,70,80,0.25)"; })
         .cooldownTicks(large ? 60 : 300)
         .onNodeClick(function (n) { window.location.href = root + "note/" + n.slug + "/"; });
+      // Spread clusters out: stronger repulsion (bounded in range so 10,000 nodes stay cheap) and longer
+      // links than force-graph's defaults (-30, 30), which pack a big vault into a small dense ball.
+      graph.d3Force("charge").strength(large ? -40 : -120).distanceMax(large ? 600 : 900);
+      graph.d3Force("link").distance(large ? 30 : 55);
       var fitted = false;
       graph.onEngineStop(function () {
         if (!fitted) { fitted = true; graph.zoomToFit(400, 30); }  // once: do not fight the user's zoom
