@@ -138,6 +138,15 @@ def test_parallel_full_build_equals_single_process(tmp_path: Path, monkeypatch: 
     report = builder(root, tmp_path / "two", workers=2).build()
     assert report.full
     _assert_same_tree(filecmp.dircmp(tmp_path / "one", tmp_path / "two"))
+    assert (tmp_path / "two-cache.state.pickle").is_file()  # written by the forked child, adopted after
+    assert not list(tmp_path.glob(".two-cache.state.pickle.*"))
+    _edit(root / "scratch.md", "A plain note", "A plainer note")
+    with monkeypatch.context() as patch:
+        _no_disk_load(patch)
+        report = builder(root, tmp_path / "two", workers=2).build()
+    assert not report.full and "note/scratch/index.html" in report.written
+    builder(root, tmp_path / "one", workers=1).build()
+    _assert_same_tree(filecmp.dircmp(tmp_path / "one", tmp_path / "two"))
 
 
 def test_refuses_output_folders_it_did_not_make(tmp_path: Path) -> None:

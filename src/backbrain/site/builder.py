@@ -18,6 +18,7 @@ import gc
 import os
 import pickle
 import time
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,7 @@ from backbrain.site.vaultcache import refresh_vault
 from backbrain.vault import Vault, is_attachment, load_vault
 
 PARALLEL_MIN_PAGES = 400
+_CHILD_SLOTS = frozenset(range(1, 19, 2))  # the forked child's share of the pages: 9 in 20
 REBASE_CHANGES = 100  # files changed since the saved base state before it is saved again
 Entry = list[Any]  # [fingerprint, output hash, assets]
 
@@ -100,6 +102,9 @@ class SiteBuilder:
         self._last_candidates: set[str] | None = None
         self._nav: list[tuple[str, str]] | None = None  # the last build's navigation and lab results
         self._labs: dict[str, LabResult | None] = {}
+        self._state_pending = ""  # token of a state the forked child wrote for this build
+        self._state_saved = False
+        self._graph_text: str | None = None  # graph.json as the forked child computed it
         check_output_dir(self.out, self.root)
 
     # -- entry points -----------------------------------------------------------------------------------
@@ -117,7 +122,8 @@ class SiteBuilder:
                 vault = load_vault(self.root, read_only=self.read_only)
                 self.mtimes = note_mtimes(vault)
                 report = self._publish(vault, None, clean)
-                self._save_state(None)
+                if not self._state_saved:
+                    self._save_state(None)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -244,6 +250,7 @@ class SiteBuilder:
         self, vault: Vault, candidates: set[str] | None, clean: bool, model: SiteModel | None = None
     ) -> BuildReport:
         old = self.manifest if self.manifest and self.manifest.get("live") == self.live else None
+        self._state_saved, self._graph_text = False, None
         cold = clean or old is None or not (self.out / MARKER).is_file()
         old_pages: dict[str, Entry] = {} if cold or old is None else old["pages"]
         model = model or SiteModel(vault, live=self.live, mtimes=self.mtimes)
@@ -270,6 +277,7 @@ class SiteBuilder:
                     target.remove(file)
                     report.removed.append(file)
         except BaseException:
+            self._finish_pending_state(False)
             if isinstance(target, FreshDir):
                 target.discard()
             raise
@@ -278,6 +286,7 @@ class SiteBuilder:
         self._nav, self._labs = model.nav, model.labs
         self.manifest = {"format": CACHE_FORMAT, "code": self.code, "live": self.live, "pages": pages, "assets": assets}
         save_manifest(self.cache_file, self.manifest)
+        self._state_saved = self._finish_pending_state(True)
         if report.written or report.removed:
             self.version = f"{time.time_ns():x}"
         return report
@@ -304,29 +313,63 @@ class SiteBuilder:
         renderer = PageRenderer(model, self.code[:10], self.cache_file.parent / "templates")
         if self.workers < 2 or len(jobs) < PARALLEL_MIN_PAGES or not hasattr(os, "fork"):
             return _run_share(renderer, jobs, target, old_pages), self._search_entries(model)
+        # A CLI build also leaves the state for the next process (state.py): the child pickles it (and
+        # computes the graph) before it sends its pages back, while the parent renders, so the child
+        # takes 9 pages in 20. serve keeps its graph cache in the parent (its updates reuse it).
+        state_token = uuid.uuid4().hex if not self.live else ""
+        if state_token:
+            own = [job for i, job in enumerate(jobs) if i % 20 not in _CHILD_SLOTS]
+            theirs = [job for i, job in enumerate(jobs) if i % 20 in _CHILD_SLOTS]
+        else:
+            own, theirs = jobs[0::2], jobs[1::2]
         read_end, write_end = os.pipe()
         pid = os.fork()
-        if pid == 0:  # the child: every other page plus the search index; leaves without cleanup handlers
+        if pid == 0:  # the child: its pages plus the search index; leaves without cleanup handlers
             status = 1
             try:
                 os.close(read_end)
-                result = (_run_share(renderer, jobs[1::2], target, old_pages), self._search_entries(model))
+                results, entries = _run_share(renderer, theirs, target, old_pages), self._search_entries(model)
+                graph, saved = None, False
+                if state_token:
+                    graph = self._graph.json(model.vault, model.urls)
+                    saved = self.state.write_base(
+                        self.state.pending(state_token), state_token, self.root, self.live, model.vault, model.nav,
+                        model.labs, self._search, self._graph,
+                    )  # fmt: skip
                 with os.fdopen(write_end, "wb") as pipe:
-                    pipe.write(pickle.dumps(result, protocol=5))
+                    pipe.write(pickle.dumps((results, entries, graph, saved), protocol=5))
                 status = 0
             finally:
                 os._exit(status)
         os.close(write_end)
-        mine = _run_share(renderer, jobs[0::2], target, old_pages)
-        self._graph.json(model.vault, model.urls)  # while the child computes the search index
+        mine = _run_share(renderer, own, target, old_pages)
+        if not state_token:
+            self._graph.json(model.vault, model.urls)  # while the child computes the search index
         with os.fdopen(read_end, "rb") as pipe:
             payload = pipe.read()
         _, status = os.waitpid(pid, 0)
         if status != 0 or not payload:  # the child failed: do its share here rather than lose pages
-            return mine + _run_share(renderer, jobs[1::2], target, old_pages), self._search_entries(model)
-        theirs, entries = pickle.loads(payload)
+            if state_token:
+                self.state.discard(state_token)
+            return mine + _run_share(renderer, theirs, target, old_pages), self._search_entries(model)
+        theirs_results, entries, graph, saved = pickle.loads(payload)
+        if saved:
+            self._state_pending = state_token  # adopted once the manifest is saved
+        self._graph_text = graph
         self._adopt_search_entries(model, entries)
-        return mine + theirs, entries
+        return mine + theirs_results, entries
+
+    def _finish_pending_state(self, success: bool) -> bool:
+        """Adopt the state the child wrote if the build it describes succeeded, else delete it."""
+        token, self._state_pending = self._state_pending, ""
+        if not token:
+            return False
+        if success:
+            self.state.adopt(token)
+            self._carried, self._since_base = set(), set()
+            return True
+        self.state.discard(token)
+        return False
 
     def _search_entries(self, model: SiteModel) -> list[str]:
         """Search index entries by note id; those of notes whose Note object is unchanged are reused."""
@@ -355,7 +398,7 @@ class SiteBuilder:
         """search-index.json and graph.json, written only when their bytes change."""
         files = {
             "search-index.json": searchindex.index_json(search).encode("utf-8"),
-            "graph.json": self._graph.json(model.vault, model.urls).encode("utf-8"),
+            "graph.json": (self._graph_text or self._graph.json(model.vault, model.urls)).encode("utf-8"),
         }
         for file, data in files.items():
             out_hash = digest(data)

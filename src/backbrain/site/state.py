@@ -28,7 +28,6 @@ import contextlib
 import copyreg
 import dataclasses
 import hashlib
-import io
 import os
 import pickle
 import sys
@@ -128,18 +127,45 @@ class BuildState:
         self, root: Path, live: bool, vault: Vault, nav: list[tuple[str, str]], labs: dict[str, LabResult | None],
         search: dict[str, Any], graph: GraphCache,
     ) -> None:  # fmt: skip
-        self.token = uuid.uuid4().hex
-        buffer = io.BytesIO()
-        pickle.dump({"key": self.key(root, live), "token": self.token}, buffer, protocol=5)
-        pickler = pickle.Pickler(buffer, protocol=5)
-        pickler.dispatch_table = _DISPATCH
+        token = uuid.uuid4().hex
+        if self.write_base(self.pending(token), token, root, live, vault, nav, labs, search, graph):
+            self.adopt(token)
+
+    def pending(self, token: str) -> Path:
+        """Where a base is written before it is adopted (after the build it describes has succeeded)."""
+        return self.base.with_name(f".{self.base.name}.{token[:12]}")
+
+    def write_base(
+        self, path: Path, token: str, root: Path, live: bool, vault: Vault, nav: list[tuple[str, str]],
+        labs: dict[str, LabResult | None], search: dict[str, Any], graph: GraphCache,
+    ) -> bool:  # fmt: skip
+        """Pickle a base state to `path` (straight to the file: no second copy of ~80 MB in memory)."""
         try:
-            pickler.dump({"vault": vault, "nav": nav, "labs": labs, "search": search, "graph": graph})
-        except Exception:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "wb") as handle:
+                pickle.dump({"key": self.key(root, live), "token": token}, handle, protocol=5)
+                pickler = pickle.Pickler(handle, protocol=5)
+                pickler.dispatch_table = _DISPATCH
+                pickler.dump({"vault": vault, "nav": nav, "labs": labs, "search": search, "graph": graph})
+        except Exception:  # a vault that cannot be pickled (or a full disk) just is not cached
+            with contextlib.suppress(OSError):
+                path.unlink()
+            return False
+        return True
+
+    def adopt(self, token: str) -> None:
+        """Make a written base current: the delta first (a crash in between leaves a token mismatch)."""
+        pending = self.pending(token)
+        self.token = token
+        self._write(self.delta, pickle.dumps({"token": token, "carried": []}, protocol=5))
+        try:
+            os.replace(pending, self.base)
+        except OSError:
             self._remove()
-            return
-        self._write(self.delta, pickle.dumps({"token": self.token, "carried": []}, protocol=5))
-        self._write(self.base, buffer.getbuffer())
+
+    def discard(self, token: str) -> None:
+        with contextlib.suppress(OSError):
+            self.pending(token).unlink()
 
     def save_delta(self, carried: set[str]) -> None:
         if self.token:
