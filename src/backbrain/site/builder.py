@@ -48,7 +48,7 @@ from backbrain.site.vaultcache import refresh_vault
 from backbrain.vault import Vault, is_attachment, load_vault
 
 PARALLEL_MIN_PAGES = 400
-_CHILD_SLOTS = frozenset(range(1, 19, 2))  # the forked child's share of the pages: 9 in 20
+_CHILD_SLOTS = frozenset(range(1, 35, 2))  # the forked child's share of the pages: 17 in 40
 REBASE_CHANGES = 100  # files changed since the saved base state before it is saved again
 Entry = list[Any]  # [fingerprint, output hash, assets]
 
@@ -315,11 +315,11 @@ class SiteBuilder:
             return _run_share(renderer, jobs, target, old_pages), self._search_entries(model)
         # A CLI build also leaves the state for the next process (state.py): the child pickles it (and
         # computes the graph) before it sends its pages back, while the parent renders, so the child
-        # takes 9 pages in 20. serve keeps its graph cache in the parent (its updates reuse it).
+        # takes 17 pages in 40. serve keeps its graph cache in the parent (its updates reuse it).
         state_token = uuid.uuid4().hex if not self.live else ""
         if state_token:
-            own = [job for i, job in enumerate(jobs) if i % 20 not in _CHILD_SLOTS]
-            theirs = [job for i, job in enumerate(jobs) if i % 20 in _CHILD_SLOTS]
+            own = [job for i, job in enumerate(jobs) if i % 40 not in _CHILD_SLOTS]
+            theirs = [job for i, job in enumerate(jobs) if i % 40 in _CHILD_SLOTS]
         else:
             own, theirs = jobs[0::2], jobs[1::2]
         read_end, write_end = os.pipe()
@@ -329,6 +329,7 @@ class SiteBuilder:
             try:
                 os.close(read_end)
                 results, entries = _run_share(renderer, theirs, target, old_pages), self._search_entries(model)
+                target.flush()  # its pages are on disk before the parent swaps the folder in
                 graph, saved = None, False
                 if state_token:
                     graph = self._graph.json(model.vault, model.urls)

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -52,22 +53,58 @@ def check_output_dir(out: Path, vault_root: Path) -> None:
 
 
 class FreshDir:
-    """A full build's folder: written without per-file fsync, then swapped in for the old one."""
+    """A full build's folder: written without per-file fsync, then swapped in for the old one.
+
+    Files are written by two background threads per process: creating and writing a file costs
+    ~0.4 ms on the measured machine, mostly waiting in the kernel, and the GIL is released
+    meanwhile, so the next page renders while the previous one is written. `flush()` waits for them
+    (and raises the first error); `swap_in()` flushes first.
+    """
+
+    WRITERS = 2
 
     def __init__(self, out: Path) -> None:
         self.out = out
         self.path = out.parent / f".{out.name}.building-{uuid.uuid4().hex[:8]}"
         self.path.mkdir(parents=True)
         (self.path / MARKER).write_text("Made by `backbrain build`; safe to delete.\n", encoding="utf-8")
-        self._made: set[Path] = {self.path}
+        self._made: set[str] = {str(self.path)}
+        self._root = str(self.path)
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_pid = 0
+        self._pending: list[Future[None]] = []
 
     def write(self, rel: str, data: bytes) -> None:
-        path = self.path / rel
-        if path.parent not in self._made:  # one mkdir per folder, not one stat chain per file
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._made.add(path.parent)
-        with open(path, "wb") as handle:
-            handle.write(data)
+        if self._pool is None or self._pool_pid != os.getpid():  # threads do not survive fork()
+            self._pool, self._pool_pid, self._pending = ThreadPoolExecutor(self.WRITERS), os.getpid(), []
+        self._pending.append(self._pool.submit(self._write_now, rel, data))
+        if len(self._pending) >= 256:
+            self._pending = [f for f in self._pending if not f.done() or f.exception() is not None]
+            while len(self._pending) >= 512:  # writing fell behind: do not queue the whole site in memory
+                self._pending.pop(0).result()
+
+    def _write_now(self, rel: str, data: bytes) -> None:
+        path = f"{self._root}/{rel}"
+        folder = path.rpartition("/")[0]
+        if folder not in self._made:  # one mkdir per folder, not one stat chain per file
+            os.makedirs(folder, exist_ok=True)
+            self._made.add(folder)
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(handle, view) :]
+        finally:
+            os.close(handle)
+
+    def flush(self) -> None:
+        """Wait until every file is written; raises the first write error."""
+        pending, self._pending = self._pending, []
+        for future in pending:
+            future.result()
+        if self._pool is not None and self._pool_pid == os.getpid():
+            self._pool.shutdown()
+        self._pool = None
 
     def copy(self, source: Path, rel: str) -> None:
         target = self.path / rel
@@ -75,6 +112,7 @@ class FreshDir:
         shutil.copyfile(source, target)
 
     def swap_in(self) -> None:
+        self.flush()
         old = self.out.parent / f".{self.out.name}.old-{uuid.uuid4().hex[:8]}"
         if self.out.exists():
             os.replace(self.out, old)
@@ -83,6 +121,8 @@ class FreshDir:
             remove_later(old)
 
     def discard(self) -> None:
+        with contextlib.suppress(Exception):
+            self.flush()
         shutil.rmtree(self.path, ignore_errors=True)
 
 
@@ -118,6 +158,9 @@ class LiveDir:
 
     def write(self, rel: str, data: bytes) -> None:
         atomic_write_bytes(self.path / rel, data)
+
+    def flush(self) -> None:
+        """Writes are done when write() returns."""
 
     def copy(self, source: Path, rel: str) -> None:
         atomic_write_bytes(self.path / rel, source.read_bytes())
