@@ -140,7 +140,8 @@ class SiteBuilder:
         self._nav, self._labs = restored.nav, restored.labs  # what _update needs of the previous model
         self._carried = restored.carried
         report = self._update(changed)
-        self._save_state(self._last_candidates, since_base=changed)
+        if not self._state_saved:  # (a full render forked a child that already saved it)
+            self._save_state(self._last_candidates, since_base=changed)
         return report
 
     def update(self, changed: Iterable[Path]) -> BuildReport:
