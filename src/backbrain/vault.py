@@ -376,17 +376,26 @@ def _index(vault: Vault) -> None:
     _build_lookup(vault)
     for note in vault.notes.values():
         _collect_edges(vault, note)
+    resolved: dict[str, str | None] = {}  # a vault links to far fewer distinct targets than it has links
+    incoming = vault._incoming
     for note in vault.files:  # duplicates too, so their links are checked like any other
-        _resolve_links(vault, note)
+        for link in note.links:
+            text = link.target
+            if link.embed and is_attachment(text):
+                link.target_id = None
+                continue
+            if text in resolved:
+                target_id = resolved[text]
+            else:
+                target = vault.resolve(text)
+                target_id = resolved[text] = target.id if target is not None else None
+            link.target_id = target_id  # cleared when it stopped resolving
+            if target_id is not None:
+                if target_id in incoming:
+                    incoming[target_id].append((note, link))
+                else:
+                    incoming[target_id] = [(note, link)]
     _dedupe_edges(vault)
-
-
-def _resolve_links(vault: Vault, note: Note) -> None:
-    for link in note.links:
-        target = None if link.embed and is_attachment(link.target) else vault.resolve(link.target)
-        link.target_id = target.id if target is not None else None  # cleared when it stopped resolving
-        if target is not None:
-            vault._incoming.setdefault(target.id, []).append((note, link))
 
 
 def _build_lookup(vault: Vault) -> None:
