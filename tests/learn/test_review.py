@@ -114,12 +114,28 @@ def test_interactive_session_reveal_rate_and_quit(tmp_path: Path):
     child.expect("Rate:")
     child.send("1")
     child.expect("Again: next review")
-    child.expect("3/5")
+    child.expect("comes back later in this session")
+    child.expect("3/6")  # the lapsed card is queued again
     child.send("q")
     assert finish(child) == 0
     events = read_events(vault / "journal" / REVIEW_LOG)
     assert [e["rating"] for e in events] == [3, 1]
     assert all(e["event"] == "review" and e["due"] > e["ts"] for e in events)
+
+
+def test_a_lapsed_card_comes_back_in_the_same_session(tmp_path: Path):
+    vault = learning_vault(tmp_path / "v")
+    child = spawn(["review", "--vault", str(vault), "--limit", "2"], tmp_path)
+    for position, rating in (("1/2", "1"), ("2/3", "3"), ("3/3", "3")):
+        child.expect(position)
+        child.send(" ")
+        child.expect("Rate:")
+        child.send(rating)
+    child.expect("Done: 3 reviews saved")
+    assert finish(child) == 0
+    events = read_events(vault / "journal" / REVIEW_LOG)
+    assert [e["rating"] for e in events] == [1, 3, 3]
+    assert events[0]["card"] == events[2]["card"] != events[1]["card"]
 
 
 def test_ctrl_c_keeps_every_rating_so_far_and_the_starter_journal_is_per_user(tmp_path: Path):

@@ -15,6 +15,7 @@ import os
 import select
 import sys
 import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,8 @@ from backbrain.cli.options import vault_option
 from backbrain.errors import EXIT_INTERRUPTED
 from backbrain.journal import Journal, journal_for
 from backbrain.vault import Vault, VaultLocation, load_vault, locate_vault
+
+AGAIN = 1  # the FSRS rating that marks a lapse
 
 format_option = click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format."
@@ -312,12 +315,17 @@ def _review_session(opened: _Context, due: list[Any]) -> None:
     from backbrain.review import load_states
 
     reviewed, states = 0, load_states(opened.journal)
+    queue = deque(due)
     try:
         with Keys() as keys:
-            for number, item in enumerate(due, 1):
-                if not _review_one(out, keys, item, (number, len(due)), opened.journal, states):
+            while queue:
+                item = queue.popleft()
+                rating = _review_one(out, keys, item, (reviewed + 1, reviewed + 1 + len(queue)), opened.journal, states)
+                if rating is None:
                     break
                 reviewed += 1
+                if rating == AGAIN:  # a lapse is re-learned in this session, as in any SRS tool
+                    queue.append(item)
     except (KeyboardInterrupt, EOFError) as exc:
         out.print(f"\nStopped. {reviewed} reviews saved.")
         if isinstance(exc, KeyboardInterrupt):
@@ -326,8 +334,10 @@ def _review_session(opened: _Context, due: list[Any]) -> None:
     out.print(f"Done: {reviewed} reviews saved to {opened.journal.path('review.jsonl')}.")
 
 
-def _review_one(out: Console, keys: Keys, item: Any, position: tuple[int, int], journal: Journal, states: Any) -> bool:
-    """Show one card, reveal, rate and record it; False when the person quits."""
+def _review_one(
+    out: Console, keys: Keys, item: Any, position: tuple[int, int], journal: Journal, states: Any
+) -> int | None:
+    """Show one card, reveal, rate and record it; the rating, or None when the person quits."""
     number, total = position
     from backbrain.review import RATING_NAMES, record_review
 
@@ -336,16 +346,17 @@ def _review_one(out: Console, keys: Keys, item: Any, position: tuple[int, int], 
     out.print(Panel(Text(item.card.prompt, style="bold"), title=f"{number}/{total}  {item.card.note}  ({label})"))
     out.print("[space] reveal  [q] quit", style="dim")
     if _wait_key(keys, " \nq") == "q":
-        return False
+        return None
     out.print(Markdown(item.card.answer or "(no answer text)"))
     out.print("Rate: [1] Again  [2] Hard  [3] Good  [4] Easy   [q] quit", style="dim")
     key = _wait_key(keys, "1234q")
     if key == "q":
-        return False
+        return None
     duration = int((time.monotonic() - started) * 1000)
     outcome = record_review(journal, item.card, int(key), duration_ms=duration, states=states)
-    out.print(f"{RATING_NAMES[outcome.rating]}: next review {_when(outcome.due)}.")
-    return True
+    again = " It comes back later in this session." if outcome.rating == AGAIN else ""
+    out.print(f"{RATING_NAMES[outcome.rating]}: next review {_when(outcome.due)}.{again}")
+    return outcome.rating
 
 
 def _when(due: dt.datetime) -> str:
