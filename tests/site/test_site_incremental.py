@@ -294,3 +294,15 @@ def test_a_config_change_reloads_everything(tmp_path: Path) -> None:
     builder(root, clean).build(clean=True)
     _assert_same_tree(filecmp.dircmp(out, clean))
     assert "Renamed" in page(out, "index.html").text()
+
+
+def test_an_output_folder_inside_the_vault_is_not_a_change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_site_vault(tmp_path / "vault")
+    out = root / "_site"
+    SiteBuilder(root, out, tmp_path / "c.json", workers=1).build()
+    SiteBuilder(root, out, tmp_path / "c.json", workers=1).build()  # its pages now count as attachments
+    _edit(root / "scratch.md", "A plain note", "A plainer note")
+    with monkeypatch.context() as patch:
+        _no_disk_load(patch)
+        report = SiteBuilder(root, out, tmp_path / "c.json", workers=1).build()
+    assert sorted(report.written) == ["note/caching/index.html", "note/scratch/index.html", "search-index.json"]

@@ -135,6 +135,9 @@ class SiteBuilder:
         changed = vault.changes_on_disk()
         if "backbrain.toml" in changed:
             return None
+        if self.out.is_relative_to(self.root):  # e.g. --out VAULT/_site: its own pages are not changes
+            prefix = self.out.relative_to(self.root).as_posix() + "/"
+            changed = {rel for rel in changed if not rel.startswith(prefix)}
         self.vault, self._search, self._graph = vault, restored.search, restored.graph
         self.mtimes = note_mtimes(vault)
         self._nav, self._labs = restored.nav, restored.labs  # what _update needs of the previous model
