@@ -91,6 +91,8 @@ def _positional(cls: type) -> Any:
 _DISPATCH = copyreg.dispatch_table.copy()
 for _cls in (Link, Section, Task, CodeBlock):
     _DISPATCH[_cls] = _positional(_cls)
+_PATH = type(Path())
+_DISPATCH[_PATH] = lambda path: (_PATH, (str(path),))  # one string to parse, not every part again
 
 
 class BuildState:
