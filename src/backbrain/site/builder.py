@@ -13,13 +13,11 @@ the child renders half of the pages into the same fresh folder and reports what 
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
 import pickle
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,7 +43,7 @@ from backbrain.site.render import STATIC, PageRenderer, code_digest
 from backbrain.site.state import BuildState, note_mtimes, stamp_mtime
 from backbrain.site.urls import file_for
 from backbrain.site.vaultcache import refresh_vault
-from backbrain.vault import Vault, is_attachment, load_vault
+from backbrain.vault import Vault, gc_paused, is_attachment, load_vault
 
 PARALLEL_MIN_PAGES = 400
 _CHILD_SLOTS = frozenset(range(1, 35, 2))  # the forked child's share of the pages: 17 in 40
@@ -116,7 +114,7 @@ class SiteBuilder:
         then does what serve's update() does. Without usable state the vault is loaded from disk.
         """
         started = time.perf_counter()
-        with _paused_gc():
+        with gc_paused():
             report = None if clean else self._build_from_state()
             if report is None:
                 vault = load_vault(self.root, read_only=self.read_only)
@@ -153,7 +151,7 @@ class SiteBuilder:
         rels = self._vault_rels(changed)
         if self.vault is None or "backbrain.toml" in rels:
             return self.build()
-        with _paused_gc():
+        with gc_paused():
             report = self._update(rels)
             self._save_state(self._last_candidates, since_base=self._since_base | rels)
         report.seconds = time.perf_counter() - started
@@ -465,24 +463,3 @@ def _run_share(
     return results
 
 
-@contextlib.contextmanager
-def _paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection while a build allocates millions of small objects.
-
-    Every collection scans the whole heap, which after loading 10,000 notes is large: re-indexing
-    the vault in serve took 2 s with the collector running and 0.7 s without. Nothing a build
-    allocates is cyclic garbage worth collecting mid-build; the collector resumes afterwards.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            # Everything allocated meanwhile is still in the youngest generation: the first collection
-            # after enable() would scan it all (0.2 s at 10,000 notes). Move it to the oldest instead
-            # (unless serve froze its heap: unfreezing would hand that back to the collector).
-            if gc.get_freeze_count() == 0:
-                gc.freeze()
-                gc.unfreeze()
-            gc.enable()
