@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from learn_helpers import learning_vault, read_events
+from webtest import call
 
 import backbrain.web.learn  # noqa: F401  (registers its routes, as the server does)
 from backbrain.frontmatter import parse_front_matter
@@ -20,13 +19,6 @@ HOSTS = ["testserver", "127.0.0.1", "localhost"]
 ORIGIN = {"origin": "http://testserver"}
 
 
-def call(app: Any, method: str, path: str, **kwargs: Any) -> httpx.Response:
-    async def go() -> httpx.Response:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            return await client.request(method, path, **kwargs)
-
-    return asyncio.run(go())
 
 
 @pytest.fixture

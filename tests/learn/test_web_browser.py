@@ -2,72 +2,31 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from learn_helpers import learning_vault, read_events
+from webtest import BROWSER_MARKS, chromium, live_server, watched_page
 
 import backbrain.web.learn  # noqa: F401  (registers the learning routes, as the server does)
 from backbrain.frontmatter import parse_front_matter
-from backbrain.site import SiteBuilder
-from backbrain.web.app import SiteState, create_app
-from backbrain.web.live import watcher_lifespan
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium is not installed at /usr/bin/chromium"),
-]
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    import uvicorn
-
     root = learning_vault(tmp_path / "vault")
-    out = tmp_path / "out"
-    site_builder = SiteBuilder(root, out, tmp_path / "cache.json", live=True, workers=1)
-    site_builder.build()
-    state = SiteState(site_dir=out, vault_root=root, builder=site_builder)
-    app = create_app(state, lifespan=watcher_lifespan(state, out))
-    port = _free_port()
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not uv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert uv.started, "server did not start"
-    yield f"http://127.0.0.1:{port}", root
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with live_server(root, tmp_path) as url:
+        yield url, root
 
 
 @pytest.fixture
 def page() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        tab = browser.new_page(viewport={"width": 1200, "height": 900})
-        errors: list[str] = []
-        tab.on("pageerror", lambda exc: errors.append(str(exc)))
-        tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    with chromium() as browser, watched_page(browser, height=900) as tab:
         yield tab
-        browser.close()
-        assert errors == [], f"console errors: {errors}"
 
 
 def test_review_and_mark_progress_from_the_roadmap_page(server: tuple[str, Path], page: Any):

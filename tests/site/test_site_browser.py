@@ -2,81 +2,35 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sitehelpers import make_site_vault
+from webtest import BROWSER_MARKS, chromium, live_server, watched_page
 
-from backbrain.site import SiteBuilder
-from backbrain.web.app import SiteState, create_app
-from backbrain.web.live import watcher_lifespan
-
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium is not installed at /usr/bin/chromium "
-                       "(`make test` installs it with apt-get; run as root or install the chromium package)"),
-]  # fmt: skip
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync"]  # fmt: skip
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    import uvicorn
-
     base = tmp_path_factory.mktemp("browser")
     root = make_site_vault(base / "vault")
-    out = base / "out"
-    site_builder = SiteBuilder(root, out, base / "cache.json", live=True, workers=1)
-    site_builder.build()
-    state = SiteState(site_dir=out, vault_root=root, builder=site_builder)
-    app = create_app(state, lifespan=watcher_lifespan(state, out))
-    port = _free_port()
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not uv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert uv.started, "server did not start"
-    yield f"http://127.0.0.1:{port}", root
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with live_server(root, base) as url:
+        yield url, root
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with chromium() as instance:
         yield instance
-        instance.close()
 
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1200, "height": 850})
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    tab.console_errors = errors
-    yield tab
-    context.close()
-    assert errors == [], f"console errors: {errors}"
+    with watched_page(browser) as tab:
+        yield tab
 
 
 def test_home_loads(server: tuple[str, Path], page: Any) -> None:

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-import httpx
 import pytest
 from sitehelpers import HTMLParser, builder, make_site_vault
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
+from webtest import call
 
 from backbrain.web.app import SiteState, create_app
 from backbrain.web.security import CsrfGuard, protected, same_origin
@@ -21,13 +21,6 @@ from backbrain.web.security import CsrfGuard, protected, same_origin
 HOSTS = ["testserver", "127.0.0.1", "localhost"]
 
 
-def call(app: Any, method: str, path: str, **kwargs: Any) -> httpx.Response:
-    async def go() -> httpx.Response:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            return await client.request(method, path, **kwargs)
-
-    return asyncio.run(go())
 
 
 def raw_get(app: Any, raw_path: str) -> tuple[int, dict[str, str], bytes]:
