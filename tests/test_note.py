@@ -93,6 +93,6 @@ def test_slugify():
 
 
 def test_large_note_is_parsed(tmp_path):
-    body = ("## Section\n\n" + "word [[x]] " * 50 + "\n\n" + "plain prose " * 350 + "\n\n") * 1000
+    body = ("## Section\n\n" + "word [[x]] " * 50 + "\n\n" + "plain prose " * 380 + "\n\n") * 1000
     note = parse("---\ntitle: Big\n---\n# Big\n\n" + body)
     assert note.size > 5_000_000 and len(note.sections) == 1000 and len(note.links) == 50_000
