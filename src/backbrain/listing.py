@@ -8,7 +8,7 @@ from backbrain.note import Note
 from backbrain.vault import Vault
 
 
-def note_row(vault: Vault, note: Note) -> dict[str, Any]:
+def note_row(note: Note) -> dict[str, Any]:
     return {
         "id": note.id,
         "type": note.type,
@@ -42,5 +42,5 @@ def list_notes(
             continue
         if where and not all(matches(note, key, value) for key, value in where):
             continue
-        selected.append(note_row(vault, note))
+        selected.append(note_row(note))
     return selected

@@ -164,9 +164,6 @@ class Note:
         wanted = normalize_heading(anchor)
         return any(normalize_heading(h.title) == wanted or slugify(h.title) == slugify(anchor) for h in self.headings)
 
-    def text_for_search(self) -> str:
-        return self.body
-
 
 def normalize_heading(text: str) -> str:
     return " ".join(text.lower().replace("\u2011", "-").split())

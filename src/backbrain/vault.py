@@ -256,15 +256,6 @@ def is_attachment(target: str) -> bool:
     return bool(suffix) and suffix not in NOTE_SUFFIXES and len(suffix) <= 6 and " " not in suffix
 
 
-def context_line(note: Note, line: int) -> str:
-    """The text of a body line, for backlink snippets (Vault.line_text caches the split body)."""
-    lines = note.body.splitlines()
-    index = line - note.body_line
-    if 0 <= index < len(lines):
-        return _snippet(lines[index])
-    return ""
-
-
 def _snippet(text: str) -> str:
     return " ".join(text.strip().lstrip("-*>#0123456789. ").split())[:300]
 
