@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -125,19 +125,27 @@ async def _answer(work: Callable[[], dict[str, Any]]) -> Response:
         return _error(exc)
 
 
+def _json_post(state: SiteState, payload: Callable[[SiteState, Any], Any]) -> Callable[[Request], Awaitable[Response]]:
+    """A CSRF-protected POST endpoint: parse the JSON body, then answer with payload(state, body)."""
+
+    @protected(state.csrf)
+    async def endpoint(request: Request) -> Response:
+        try:
+            body = await _json_body(request)
+        except BackbrainError as exc:
+            return _error(exc)
+        return await _answer(lambda: payload(state, body))
+
+    return endpoint
+
+
 def learn_routes(state: SiteState) -> list[BaseRoute]:
     """GET/POST /_learn/progress, GET /_learn/review/due, POST /_learn/review."""
 
     async def get_progress(request: Request) -> Response:
         return await _answer(lambda: progress_payload(state))
 
-    @protected(state.csrf)
-    async def post_progress(request: Request) -> Response:
-        try:
-            body = await _json_body(request)
-        except BackbrainError as exc:
-            return _error(exc)
-        return await _answer(lambda: set_progress_payload(state, body))
+    post_progress = _json_post(state, set_progress_payload)
 
     async def get_due(request: Request) -> Response:
         try:
@@ -146,13 +154,7 @@ def learn_routes(state: SiteState) -> list[BaseRoute]:
             return _error(BadRequest("limit must be a number."))
         return await _answer(lambda: due_payload(state, limit))
 
-    @protected(state.csrf)
-    async def post_review(request: Request) -> Response:
-        try:
-            body = await _json_body(request)
-        except BackbrainError as exc:
-            return _error(exc)
-        return await _answer(lambda: review_payload(state, body))
+    post_review = _json_post(state, review_payload)
 
     return [
         Route("/_learn/progress", get_progress, methods=["GET"]),
