@@ -46,7 +46,7 @@ def timed(action: Callable[[], object]) -> float:
 
 
 def cold(root: Path, runs: int) -> list[float]:
-    from backbrain.index import SearchIndex, index_path
+    from backbrain.search.store import SearchIndex, index_path
 
     times = []
     for _ in range(runs):
@@ -57,7 +57,7 @@ def cold(root: Path, runs: int) -> list[float]:
 
 def incremental(root: Path, runs: int) -> dict[str, list[float]]:
     """Each a full sync(): nothing changed, then one note's body edit, a new link, a new title."""
-    from backbrain.index import SearchIndex, index_path
+    from backbrain.search.store import SearchIndex, index_path
 
     index = SearchIndex(root, index_path(root, False))
     index.sync()
@@ -87,8 +87,8 @@ def middle_note(root: Path) -> Path:
 
 
 def queries(root: Path, count: int) -> list[float]:
-    from backbrain.index import SearchIndex, index_path
     from backbrain.search.engine import search
+    from backbrain.search.store import SearchIndex, index_path
 
     index = SearchIndex(root, index_path(root, False))
     index.sync()

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 if TYPE_CHECKING:
-    from backbrain.index import SearchIndex
+    from backbrain.search.store import SearchIndex
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = ROOT / "tests" / "eval" / "queries.yaml"
@@ -55,8 +55,8 @@ def score(ranker: Ranker, queries: list[dict[str, Any]]) -> dict[str, Any]:
 @contextlib.contextmanager
 def eval_index(vault: Path | None) -> Iterator[SearchIndex]:
     """The vault's search index, built in a temporary folder that is deleted on the way out."""
-    from backbrain.index import SearchIndex
-    from backbrain.location import locate_vault
+    from backbrain.core.location import locate_vault
+    from backbrain.search.store import SearchIndex
 
     root = locate_vault(vault).root
     with tempfile.TemporaryDirectory(prefix="backbrain-eval-") as folder:
@@ -80,9 +80,9 @@ def shipped_ranker(index: SearchIndex, config: Any = None) -> Ranker:
 
 def plain_ranker(vault: Path | None) -> Ranker:
     """One FTS5 column with each note's body, words ORed, default bm25()."""
-    from backbrain.location import locate_vault
+    from backbrain.core.location import locate_vault
+    from backbrain.core.vault import load_vault
     from backbrain.search.query import TOKENIZER, match_expression, parse_query
-    from backbrain.vault import load_vault
 
     root = locate_vault(vault).root
     conn = sqlite3.connect(":memory:")

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from backbrain.schema import BUILTIN_TYPES
+from backbrain.core.schema import BUILTIN_TYPES
 
 # Fixture notes are complete for their type as the schema defines it (the rules themselves are tested
 # against hand-written expectations in test_check.py, not against this).

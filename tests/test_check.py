@@ -11,7 +11,7 @@ import pytest
 from conftest import failure, note_text, pattern
 
 from backbrain.check import RULES, check_vault
-from backbrain.vault import load_vault
+from backbrain.core.vault import load_vault
 
 TODAY = dt.date(2026, 11, 21)
 

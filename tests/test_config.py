@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from backbrain.core.schema import load_config
 from backbrain.errors import ConfigError
-from backbrain.schema import load_config
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from backbrain.check import check_vault
-from backbrain.note import parse_note
-from backbrain.vault import load_vault
+from backbrain.core.note import parse_note
+from backbrain.core.vault import load_vault
 
 MARKDOWN_BITS = st.sampled_from(
     [

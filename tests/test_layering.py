@@ -41,7 +41,7 @@ def test_core_modules_do_not_import_presentation_libraries():
 
 def test_layering_test_sees_the_core():
     names = {str(p.relative_to(PACKAGE)) for p in core_modules()}
-    assert {"vault.py", "check.py", "note.py", "schema.py"} <= names
+    assert {"core/vault.py", "check.py", "core/note.py", "core/schema.py"} <= names
 
 
 def test_importing_the_core_loads_no_presentation_library():

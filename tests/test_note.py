@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from backbrain.frontmatter import parse_front_matter
-from backbrain.note import parse_note, slugify
+from backbrain.core.frontmatter import parse_front_matter
+from backbrain.core.note import parse_note, slugify
 
 DOC = """---
 title: Demo

@@ -11,7 +11,7 @@ from conftest import run_cli
 from starter_manifest import FLAGSHIP_ARTICLES, STARTER_IDS, SYSTEM_ADRS, WORD_MINIMUMS, prose_words
 
 from backbrain.check import check_vault
-from backbrain.vault import Vault, load_vault, starter_root
+from backbrain.core.vault import Vault, load_vault, starter_root
 
 ALL_IDS = [(type_name, note_id) for type_name, ids in STARTER_IDS.items() for note_id in ids]
 _TIMEBOX = re.compile(r"\(\d+(?:\.\d+)?\s*min\)\s*$")

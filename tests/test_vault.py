@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import failure, pattern, run_cli, write_vault
 
-from backbrain.vault import load_vault, locate_vault, starter_root
+from backbrain.core.vault import load_vault, locate_vault, starter_root
 
 
 def test_ignored_folders_gitignore_and_symlinks(tmp_path: Path):

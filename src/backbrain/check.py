@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from backbrain.note import Note, is_valid_id, normalize_heading
-from backbrain.schema import PLAIN_NOTE, RELATIONS
-from backbrain.vault import Vault, is_attachment
+from backbrain.core.note import Note, is_valid_id, normalize_heading
+from backbrain.core.schema import PLAIN_NOTE, RELATIONS
+from backbrain.core.vault import Vault, is_attachment
 
 Severity = Literal["error", "warning", "info"]
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ][\d:.+\-Z]*)?$")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from backbrain.note import Note
-from backbrain.vault import Vault
+from backbrain.core.note import Note
+from backbrain.core.vault import Vault
 
 
 def note_row(note: Note) -> dict[str, Any]:

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import yaml
 
+from backbrain.core.note import slugify
+from backbrain.core.schema import CONFIG_FILE, PLAIN_NOTE, Config
+from backbrain.core.vault import Vault, starter_root
 from backbrain.errors import RefusedError, UsageError
 from backbrain.fsutil import atomic_write_text
-from backbrain.note import slugify
-from backbrain.schema import CONFIG_FILE, PLAIN_NOTE, Config
-from backbrain.vault import Vault, starter_root
 
 LAYOUT = [
     "00_core-principles",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
+from backbrain.core.vault import load_vault, starter_root
 from backbrain.labs import list_labs
-from backbrain.vault import load_vault, starter_root
 
 
 def test_every_lab_field_names_a_lab_and_every_lab_has_a_note():

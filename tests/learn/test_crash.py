@@ -11,14 +11,14 @@ import sys
 import time
 from pathlib import Path
 
-from backbrain.frontmatter import parse_front_matter
-from backbrain.journal import Journal
+from backbrain.core.frontmatter import parse_front_matter
+from backbrain.learn.journal import Journal
 
 WRITER = """
 import sys
 from pathlib import Path
-from backbrain.journal import Journal
-from backbrain.progress import update_note_file
+from backbrain.learn.journal import Journal
+from backbrain.learn.progress import update_note_file
 
 mode, root, start = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
 values = ["not-started", "in-progress", "completed"]

@@ -11,10 +11,10 @@ import pytest
 from conftest import run_cli
 from learn_helpers import learning_vault
 
-from backbrain import decision
+from backbrain.core.frontmatter import parse_front_matter
+from backbrain.core.vault import load_vault
 from backbrain.errors import RefusedError
-from backbrain.frontmatter import parse_front_matter
-from backbrain.vault import load_vault
+from backbrain.learn import decision
 
 OLD = """\
 ---

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from learn_helpers import finish, learning_vault, read_events, spawn
 
-from backbrain.drill import drill_phases, drill_prompt, pick_system, reference_points
+from backbrain.core.vault import load_vault, open_vault
 from backbrain.errors import UsageError
-from backbrain.vault import load_vault, open_vault
+from backbrain.learn.drill import drill_phases, drill_prompt, pick_system, reference_points
 
 
 def test_drill_runs_phases_against_the_clock_and_logs_the_self_score(tmp_path: Path):

@@ -9,9 +9,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from backbrain.core.frontmatter import parse_front_matter
 from backbrain.errors import RefusedError
-from backbrain.frontmatter import parse_front_matter
-from backbrain.progress import FrontMatterEditError, set_front_matter_values
+from backbrain.learn.progress import FrontMatterEditError, set_front_matter_values
 
 COMMENTED = """\
 ---

@@ -8,9 +8,9 @@ from pathlib import Path
 from conftest import run_cli
 from learn_helpers import finish, learning_vault, read_events, spawn
 
-from backbrain.journal import PLAYBOOK_LOG, Journal
-from backbrain.playbook import find_playbook, load_runs, short_label, start_run
-from backbrain.vault import load_vault
+from backbrain.core.vault import load_vault
+from backbrain.learn.journal import PLAYBOOK_LOG, Journal
+from backbrain.learn.playbook import find_playbook, load_runs, short_label, start_run
 
 
 def test_run_done_skip_annotate_then_quit(tmp_path: Path):

@@ -12,9 +12,9 @@ import pytest
 from conftest import run_cli
 from learn_helpers import cli_env, learning_vault, read_events
 
-from backbrain.journal import Journal
-from backbrain.progress import HistoryEvent, parse_git_log, progress_series
-from backbrain.vault import load_vault
+from backbrain.core.vault import load_vault
+from backbrain.learn.journal import Journal
+from backbrain.learn.progress import HistoryEvent, parse_git_log, progress_series
 
 
 def test_rollups_by_area_in_config_order_and_by_type(tmp_path: Path):

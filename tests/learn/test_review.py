@@ -9,9 +9,9 @@ from pathlib import Path
 from conftest import run_cli
 from learn_helpers import cli_env, finish, learning_vault, read_events, spawn
 
-from backbrain.journal import REVIEW_LOG, Journal, format_ts
-from backbrain.review import due_cards, record_review, replay, review_stats, vault_cards
-from backbrain.vault import load_vault
+from backbrain.core.vault import load_vault
+from backbrain.learn.journal import REVIEW_LOG, Journal, format_ts
+from backbrain.learn.review import due_cards, record_review, replay, review_stats, vault_cards
 
 NOW = dt.datetime(2024, 5, 10, 12, 0, tzinfo=dt.UTC)
 

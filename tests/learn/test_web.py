@@ -10,9 +10,9 @@ from learn_helpers import learning_vault, read_events
 from webtest import call
 
 import backbrain.web.learn  # noqa: F401  (registers its routes, as the server does)
-from backbrain.frontmatter import parse_front_matter
+from backbrain.core.frontmatter import parse_front_matter
+from backbrain.core.vault import starter_root
 from backbrain.site import SiteBuilder
-from backbrain.vault import starter_root
 from backbrain.web.app import SiteState, create_app
 
 HOSTS = ["testserver", "127.0.0.1", "localhost"]

@@ -11,7 +11,7 @@ from learn_helpers import learning_vault, read_events
 from webtest import BROWSER_MARKS, chromium, live_server, watched_page
 
 import backbrain.web.learn  # noqa: F401  (registers the learning routes, as the server does)
-from backbrain.frontmatter import parse_front_matter
+from backbrain.core.frontmatter import parse_front_matter
 
 pytestmark = BROWSER_MARKS
 

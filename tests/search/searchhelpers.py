@@ -6,7 +6,7 @@ from pathlib import Path
 
 from conftest import failure, pattern, write_vault
 
-from backbrain.index import SearchIndex, index_path
+from backbrain.search.store import SearchIndex, index_path
 
 NOTES = {
     "04_failure-modes/cache-stampede.md": failure(

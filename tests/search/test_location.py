@@ -1,4 +1,4 @@
-"""backbrain.location: discovery and scanning, shared by the vault loader and the search index.
+"""backbrain.core.location: discovery and scanning, shared by the vault loader and the search index.
 
 tests/test_vault.py and tests/test_cli.py cover the skipping rules through load_vault and discovery
 through the CLI; these pin what they do not: the scan order, attachments, .gitignore file patterns,
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from backbrain import location, vault
+from backbrain.core import location, vault
+from backbrain.core.location import locate_vault, scan_files, scan_notes, starter_root
 from backbrain.errors import NotFoundError, RefusedError
-from backbrain.location import locate_vault, scan_files, scan_notes, starter_root
 
 
 @pytest.fixture
@@ -96,9 +96,9 @@ def test_locate_vault_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_location_and_a_warm_search_import_nothing_heavy() -> None:
     code = (
-        "import sys, backbrain.location, backbrain.index, backbrain.search.engine, backbrain.cli.search; "
-        "heavy = {'pydantic', 'pyromark', 'yaml', 'pathspec', 'multiprocessing', 'backbrain.vault', "
-        "'backbrain.note', 'backbrain.schema'}; print(sorted(heavy & set(sys.modules)))"
+        "import sys, backbrain.core.location, backbrain.search.store, backbrain.search.engine, backbrain.cli.search; "
+        "heavy = {'pydantic', 'pyromark', 'yaml', 'pathspec', 'multiprocessing', 'backbrain.core.vault', "
+        "'backbrain.core.note', 'backbrain.core.schema'}; print(sorted(heavy & set(sys.modules)))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"

@@ -11,7 +11,7 @@ from conftest import write_vault
 WORKER = """
 import sys, time
 from pathlib import Path
-from backbrain.index import SearchIndex, index_path
+from backbrain.search.store import SearchIndex, index_path
 from backbrain.search.engine import search
 root = Path(sys.argv[1]); me = sys.argv[2]
 index = SearchIndex(root, index_path(root, read_only=False))
@@ -50,7 +50,7 @@ def test_two_processes_index_and_search_at_once(tmp_path: Path) -> None:
         check=True,
     )
     assert check.stdout.strip() == "ok"
-    from backbrain.index import SearchIndex, index_path
+    from backbrain.search.store import SearchIndex, index_path
 
     index = SearchIndex(root, index_path(root, read_only=False))
     index.sync()

@@ -35,7 +35,7 @@ def test_shipped_ranking_meets_the_bar_and_beats_plain_bm25(tmp_path: Path, monk
 
 
 def test_expected_ids_exist_in_the_starter() -> None:
-    from backbrain.location import starter_root
+    from backbrain.core.location import starter_root
 
     ids = {path.stem for path in starter_root().rglob("*.md")}
     missing = {i for q in load_bench().load_queries() for i in q["expect"]} - ids

@@ -11,9 +11,9 @@ import pytest
 from conftest import note_text, pattern
 from searchhelpers import make_search_vault, open_synced
 
-from backbrain.index import SCHEMA_VERSION, SearchIndex, index_path
-from backbrain.location import starter_root
+from backbrain.core.location import starter_root
 from backbrain.search.engine import search
+from backbrain.search.store import SCHEMA_VERSION, SearchIndex, index_path
 
 
 def ids(index: SearchIndex, query: str, **filters: str) -> list[str]:

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from searchhelpers import make_search_vault, open_synced
 
 from backbrain.errors import NotFoundError, UsageError
-from backbrain.index import SearchIndex
 from backbrain.search.engine import search, split_highlights
 from backbrain.search.query import match_expression, parse_query
 from backbrain.search.related import related
+from backbrain.search.store import SearchIndex
 
 HOSTILE = ['"', '"""', "AND OR", "*", "NEAR(", "-", "NOT", "a:b", "(((", "^x", "x" * 10_000, "{title}: x", "\x00"]
 

@@ -11,7 +11,7 @@ from urllib.parse import SplitResult, unquote, urlsplit
 import pytest
 from sitehelpers import HTMLParser, make_site_vault, run_backbrain
 
-from backbrain.vault import starter_root
+from backbrain.core.vault import starter_root
 
 Cli = Callable[..., CompletedProcess[str]]
 

@@ -132,7 +132,7 @@ def test_live_mode_shows_check_problems_instead_of_failing(tmp_path: Path) -> No
 
 
 def test_parallel_full_build_equals_single_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("backbrain.site.builder.PARALLEL_MIN_PAGES", 1)
+    monkeypatch.setattr("backbrain.site.build.builder.PARALLEL_MIN_PAGES", 1)
     root = make_site_vault(tmp_path / "vault")
     builder(root, tmp_path / "one", workers=1).build()
     report = builder(root, tmp_path / "two", workers=2).build()
@@ -194,8 +194,8 @@ def _graph_view(vault: Any) -> dict[str, Any]:
     ],
 )
 def test_quick_reindex_equals_a_fresh_load(tmp_path: Path, old: str, new: str, quick: bool) -> None:
-    from backbrain.site.vaultcache import refresh_vault
-    from backbrain.vault import load_vault
+    from backbrain.core.vault import load_vault
+    from backbrain.site.build.vaultcache import refresh_vault
 
     root = make_site_vault(tmp_path / "vault")
     vault = load_vault(root)
@@ -229,7 +229,7 @@ def _no_disk_load(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("the vault was loaded from disk although the saved state was usable")
 
-    monkeypatch.setattr("backbrain.site.builder.load_vault", refuse)
+    monkeypatch.setattr("backbrain.site.build.builder.load_vault", refuse)
 
 
 def test_a_new_builder_resumes_from_the_saved_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -271,10 +271,10 @@ def test_a_damaged_or_foreign_state_is_ignored(tmp_path: Path, monkeypatch: pyte
         assert not report.full and "note/scratch/index.html" in report.written
         assert f"A plain note {index}" in page(out, "note/scratch/index.html").text()
         _edit(root / "scratch.md", f"A plain note {index}", "A plain note")
-    monkeypatch.setattr("backbrain.site.state.SCHEMA", 999)  # another version of the format
+    monkeypatch.setattr("backbrain.site.build.state.SCHEMA", 999)  # another version of the format
     loads: list[int] = []
-    real = __import__("backbrain.site.builder", fromlist=["load_vault"]).load_vault
-    monkeypatch.setattr("backbrain.site.builder.load_vault", lambda *a, **k: loads.append(1) or real(*a, **k))
+    real = __import__("backbrain.site.build.builder", fromlist=["load_vault"]).load_vault
+    monkeypatch.setattr("backbrain.site.build.builder.load_vault", lambda *a, **k: loads.append(1) or real(*a, **k))
     builder(root, out).build()
     assert loads == [1]
     (tmp_path / "out-cache.delta.pickle").write_bytes(b"\x80\x05N.")  # a delta of no base

@@ -180,7 +180,7 @@ def test_no_inline_scripts_or_handlers_in_any_page(site: Path) -> None:
 
 def test_site_core_imports_no_web_or_cli_stack() -> None:
     code = (
-        "import sys, backbrain.site, backbrain.site.builder, backbrain.site.model, backbrain.site.markdown; "
+        "import sys, backbrain.site, backbrain.site.build.builder, backbrain.site.model, backbrain.site.markdown; "
         "bad = [m for m in ('click', 'rich', 'starlette', 'uvicorn', 'httpx', 'backbrain.cli', 'backbrain.web') "
         "if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)"
     )
@@ -189,8 +189,8 @@ def test_site_core_imports_no_web_or_cli_stack() -> None:
 
 
 def test_fast_backlink_contexts_match_the_vault_api(tmp_path: Path) -> None:
+    from backbrain.core.vault import load_vault
     from backbrain.site.model import SiteModel
-    from backbrain.vault import load_vault
 
     vault = load_vault(make_site_vault(tmp_path / "vault"))
     model = SiteModel(vault)

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from sitehelpers import HTMLParser, builder, make_site_vault, note, page
 
+from backbrain.core.vault import load_vault
 from backbrain.site.markdown import NoteRenderer, sanitize
 from backbrain.site.urls import SiteUrls, safe_slug
-from backbrain.vault import load_vault
 
 HOSTILE = """# Evil
 

@@ -69,8 +69,8 @@ def list_cmd(fmt: str) -> None:
 )
 def run_cmd(name: str, params: tuple[str, ...], seed: int | None, fmt: str, vault: Path | None) -> None:
     """Run lab NAME and print variants x metrics; write the outputs into a writable vault."""
+    from backbrain.core.vault import locate_vault
     from backbrain.labs import get_lab, params_help, run_lab, write_lab_outputs
-    from backbrain.vault import locate_vault
 
     info = get_lab(name)  # an unknown name fails here, before any vault lookup
     given = _parse_pairs(params, params_help(info))

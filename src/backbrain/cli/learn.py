@@ -1,6 +1,6 @@
 """CLI for the learning loop: progress, review, playbook runs, design drills and decisions.
 
-Argument parsing, terminal I/O and printing only; the logic is in backbrain.progress, review,
+Argument parsing, terminal I/O and printing only; the logic is in backbrain.learn.progress, review,
 playbook, drill and decision. The interactive commands read single keys in cbreak mode (Ctrl-C
 still interrupts) and fall back to one line per answer when stdin is not a terminal, so they can
 also be scripted. Every answer is written to the journal as soon as it is given, so quitting with
@@ -28,9 +28,9 @@ from rich.table import Table
 from rich.text import Text
 
 from backbrain.cli.options import vault_option
+from backbrain.core.vault import Vault, VaultLocation, load_vault, locate_vault
 from backbrain.errors import EXIT_INTERRUPTED
-from backbrain.journal import Journal, journal_for
-from backbrain.vault import Vault, VaultLocation, load_vault, locate_vault
+from backbrain.learn.journal import Journal, journal_for
 
 AGAIN = 1  # the FSRS rating that marks a lapse
 
@@ -174,7 +174,7 @@ def progress_cmd(ctx: click.Context, area: str | None, fmt: str, vault_dir: Path
     """Learning progress by roadmap area and by entry type; `set` and `history` below."""
     if ctx.invoked_subcommand is not None:
         return
-    from backbrain.progress import progress_report
+    from backbrain.learn.progress import progress_report
 
     report = progress_report(_open(vault_dir).vault, area)
     if fmt == "json":
@@ -221,7 +221,7 @@ def _topic_table(notes: list[Any]) -> Table:
 @click.pass_context
 def progress_set_cmd(ctx: click.Context, note_id: str, status: str, phase: str | None, vault_dir: Path | None) -> None:
     """Set a note's progress (and phase) in its front matter; only those keys change."""
-    from backbrain.progress import set_progress
+    from backbrain.learn.progress import set_progress
 
     opened = _open(_vault_dir(ctx, vault_dir))
     opened.location.require_writable("change a note's progress")
@@ -238,7 +238,7 @@ def progress_set_cmd(ctx: click.Context, note_id: str, status: str, phase: str |
 @click.pass_context
 def progress_history_cmd(ctx: click.Context, fmt: str, no_git: bool, limit: int, vault_dir: Path | None) -> None:
     """Progress over time, from the journal and from git history when the vault is a repository."""
-    from backbrain.progress import progress_history, progress_series
+    from backbrain.learn.progress import progress_history, progress_series
 
     opened = _open(_vault_dir(ctx, vault_dir))
     events = progress_history(opened.vault, opened.journal, use_git=not no_git)
@@ -282,7 +282,7 @@ def review_cmd(
     """Review your notes with spaced repetition (FSRS): space reveals, 1-4 rates, q quits."""
     if ctx.invoked_subcommand is not None:
         return
-    from backbrain.review import due_cards
+    from backbrain.learn.review import due_cards
 
     opened = _open(vault_dir)
     due = due_cards(opened.vault, opened.journal, new_per_day=new_per_day, limit=limit)
@@ -312,7 +312,7 @@ def _review_session(opened: _Context, due: list[Any]) -> None:
         out.print("Nothing is due. Come back later (see `backbrain review stats` for the forecast).")
         return
     out.print(f"{len(due)} cards to review. [space] reveal, [1-4] rate, [q] quit; every rating is saved at once.")
-    from backbrain.review import load_states
+    from backbrain.learn.review import load_states
 
     reviewed, states = 0, load_states(opened.journal)
     queue = deque(due)
@@ -339,7 +339,7 @@ def _review_one(
 ) -> int | None:
     """Show one card, reveal, rate and record it; the rating, or None when the person quits."""
     number, total = position
-    from backbrain.review import RATING_NAMES, record_review
+    from backbrain.learn.review import RATING_NAMES, record_review
 
     started = time.monotonic()
     label = "new" if item.new else "due"
@@ -373,7 +373,7 @@ def _when(due: dt.datetime) -> str:
 @click.pass_context
 def review_stats_cmd(ctx: click.Context, fmt: str, vault_dir: Path | None) -> None:
     """Retention, reviews per day and the workload forecast for the next 7 days."""
-    from backbrain.review import review_stats, vault_cards
+    from backbrain.learn.review import review_stats, vault_cards
 
     opened = _open(_vault_dir(ctx, vault_dir))
     stats = review_stats(opened.journal, cards=vault_cards(opened.vault))
@@ -410,7 +410,7 @@ def playbook_cmd() -> None:
 @vault_option
 def playbook_run_cmd(playbook_id: str, vault_dir: Path | None) -> None:
     """Walk ID's Steps one at a time: [d] done, [s] skip, [n] note, [q] quit."""
-    from backbrain.playbook import find_playbook, start_run
+    from backbrain.learn.playbook import find_playbook, start_run
 
     opened = _open(vault_dir)
     note, steps = find_playbook(opened.vault, playbook_id)
@@ -437,7 +437,7 @@ def playbook_run_cmd(playbook_id: str, vault_dir: Path | None) -> None:
 
 def _run_steps(out: Console, keys: Keys, run: Any) -> bool:
     """Every step in order; False when the person quits."""
-    from backbrain.playbook import overrun_s
+    from backbrain.learn.playbook import overrun_s
 
     for step in run.steps:
         out.print()
@@ -473,7 +473,7 @@ def _run_steps(out: Console, keys: Keys, run: Any) -> bool:
 @vault_option
 def playbook_runs_cmd(fmt: str, vault_dir: Path | None) -> None:
     """List the logged playbook runs, newest last."""
-    from backbrain.playbook import load_runs
+    from backbrain.learn.playbook import load_runs
 
     runs = load_runs(_open(vault_dir).journal)
     if fmt == "json":
@@ -498,7 +498,7 @@ def playbook_runs_cmd(fmt: str, vault_dir: Path | None) -> None:
 @vault_option
 def playbook_show_cmd(run_id: str, fmt: str, vault_dir: Path | None) -> None:
     """One run step by step: status, time against the timebox, and notes."""
-    from backbrain.playbook import get_run, short_label
+    from backbrain.learn.playbook import get_run, short_label
 
     run = get_run(_open(vault_dir).journal, run_id)
     if fmt == "json":
@@ -535,7 +535,7 @@ def drill_cmd(
     system_id: str | None, minutes: float, answer_path: Path | None, seed: int | None, vault_dir: Path | None
 ) -> None:
     """A timed system design drill: write your design, then compare it with the reference."""
-    from backbrain import drill
+    from backbrain.learn import drill
 
     opened = _open(vault_dir)
     system = drill.pick_system(opened.vault, system_id, seed=seed)
@@ -572,8 +572,8 @@ def drill_cmd(
 
 def _drill_phases(out: Console, keys: Keys, phases: list[Any], result: Any, began: float) -> bool:
     """Each phase against its (scaled) timebox; False when the person quits."""
-    from backbrain.drill import PhaseResult
-    from backbrain.playbook import without_timebox
+    from backbrain.learn.drill import PhaseResult
+    from backbrain.learn.playbook import without_timebox
 
     total = sum(p.timebox_s for p in phases)
     for phase in phases:
@@ -637,7 +637,7 @@ def _writable(vault_dir: Path | None, action: str) -> Vault:
 @vault_option
 def decision_new_cmd(title: str, note_id: str | None, vault_dir: Path | None) -> None:
     """A new decision (status proposed, today's date); prints its path."""
-    from backbrain.decision import new_decision
+    from backbrain.learn.decision import new_decision
 
     click.echo(str(new_decision(_writable(vault_dir, "record a decision"), title, note_id=note_id)))
 
@@ -647,7 +647,7 @@ def decision_new_cmd(title: str, note_id: str | None, vault_dir: Path | None) ->
 @vault_option
 def decision_accept_cmd(decision_id: str, vault_dir: Path | None) -> None:
     """Mark a proposed decision as accepted."""
-    from backbrain.decision import accept_decision
+    from backbrain.learn.decision import accept_decision
 
     note, changed = accept_decision(_writable(vault_dir, "accept a decision"), decision_id)
     click.echo(f"{note.id}: accepted" if changed else f"{note.id} was already accepted; nothing changed.")
@@ -659,7 +659,7 @@ def decision_accept_cmd(decision_id: str, vault_dir: Path | None) -> None:
 @vault_option
 def decision_supersede_cmd(old_id: str, new_id: str, vault_dir: Path | None) -> None:
     """NEW supersedes OLD: both notes change together, or neither does."""
-    from backbrain.decision import supersede_decision
+    from backbrain.learn.decision import supersede_decision
 
     result = supersede_decision(_writable(vault_dir, "supersede a decision"), old_id, new_id)
     if not result.changed:
@@ -675,7 +675,7 @@ def decision_supersede_cmd(old_id: str, new_id: str, vault_dir: Path | None) -> 
 @vault_option
 def decision_timeline_cmd(fmt: str, vault_dir: Path | None) -> None:
     """Decisions by date with their status and supersede chains."""
-    from backbrain.decision import decision_timeline
+    from backbrain.learn.decision import decision_timeline
 
     entries = decision_timeline(_open(vault_dir).vault)
     if fmt == "json":

@@ -37,8 +37,8 @@ def init_cmd(directory: Path, starter: bool) -> None:
 @click.option("--edit", is_flag=True, help="Open the new note in $EDITOR.")
 def new_cmd(type_name: str, title: str, vault_dir: Path | None, note_id: str | None, edit: bool) -> None:
     """Scaffold a TYPE note titled TITLE with every required section; prints its path."""
+    from backbrain.core.vault import load_vault, locate_vault
     from backbrain.scaffold import create_note
-    from backbrain.vault import load_vault, locate_vault
 
     location = locate_vault(vault_dir)
     location.require_writable("create a note")
@@ -56,7 +56,7 @@ def new_cmd(type_name: str, title: str, vault_dir: Path | None, note_id: str | N
 def check_cmd(directory: Path | None, vault_dir: Path | None, strict: bool, fmt: str) -> None:
     """Validate every note. Exit 0 clean, 1 problems, 2 usage or configuration error."""
     from backbrain.check import check_vault, format_text, summary_line
-    from backbrain.vault import load_vault, locate_vault
+    from backbrain.core.vault import load_vault, locate_vault
 
     location = locate_vault(directory or vault_dir)
     report = check_vault(load_vault(location.root, read_only=location.read_only))
@@ -87,8 +87,8 @@ def _parse_where(pairs: tuple[str, ...]) -> list[tuple[str, str]]:
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 def list_cmd(vault_dir: Path | None, type_name: str | None, tag: str | None, where: tuple[str, ...], fmt: str) -> None:
     """List notes, filtered by type, tag or any front matter field."""
+    from backbrain.core.vault import open_vault
     from backbrain.listing import list_notes
-    from backbrain.vault import open_vault
 
     rows = list_notes(open_vault(vault_dir), type_name=type_name, tag=tag, where=_parse_where(where))
     if fmt == "json":
@@ -112,7 +112,7 @@ def list_cmd(vault_dir: Path | None, type_name: str | None, tag: str | None, whe
 def show_cmd(note_id: str, vault_dir: Path | None) -> None:
     """Show a note in the terminal with its relations and backlinks."""
     from backbrain.cli.views import print_note
-    from backbrain.vault import open_vault
+    from backbrain.core.vault import open_vault
 
     vault = open_vault(vault_dir)
     print_note(vault, vault.get(note_id))

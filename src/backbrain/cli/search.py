@@ -18,9 +18,9 @@ from backbrain.cli.options import vault_option
 from backbrain.errors import UsageError
 
 if TYPE_CHECKING:
-    from backbrain.index import SearchIndex
     from backbrain.search.engine import SearchResult
     from backbrain.search.related import RelatedHit
+    from backbrain.search.store import SearchIndex
 
 T = TypeVar("T")
 
@@ -30,7 +30,7 @@ limit_option = click.option("--limit", type=click.IntRange(1, 200), default=10, 
 
 def _open(vault_dir: Path | None) -> SearchIndex:
     """The vault's index, brought up to date; rebuild notices go to stderr, one line each."""
-    from backbrain.index import open_index
+    from backbrain.search.store import open_index
 
     index = open_index(vault_dir)
     for notice in index.sync().notices:
@@ -40,7 +40,7 @@ def _open(vault_dir: Path | None) -> SearchIndex:
 
 def _retrying(index: SearchIndex, action: Callable[[], T]) -> T:
     """Run a query; if the database turns out corrupt, rebuild it once and ask again."""
-    from backbrain.index import is_corruption
+    from backbrain.search.store import is_corruption
 
     try:
         return action()

@@ -20,8 +20,8 @@ from backbrain.cli.options import vault_option
 @click.option("--clean", is_flag=True, help="Ignore the build cache and render every page again.")
 def build_cmd(vault_dir: Path | None, out: Path | None, clean: bool) -> None:
     """Publish the knowledge base as a static website (only changed pages are rewritten)."""
+    from backbrain.core.vault import locate_vault
     from backbrain.site import SiteBuilder, site_paths
-    from backbrain.vault import locate_vault
 
     location = locate_vault(vault_dir)
     output, cache = site_paths(location.root, location.read_only, out)
@@ -40,7 +40,7 @@ def build_cmd(vault_dir: Path | None, out: Path | None, clean: bool) -> None:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
 def serve_cmd(vault_dir: Path | None, host: str, port: int) -> None:
     """Serve the site on localhost, rebuilding and reloading open pages as you edit notes."""
-    from backbrain.vault import locate_vault
+    from backbrain.core.vault import locate_vault
     from backbrain.web.live import serve
 
     if host not in {"127.0.0.1", "localhost", "::1"}:

@@ -10,8 +10,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from backbrain.note import Note
-from backbrain.vault import Vault
+from backbrain.core.note import Note
+from backbrain.core.vault import Vault
 
 RELATION_TITLES = {
     "mitigates": "Mitigates",

@@ -1,6 +1,6 @@
-"""Search over a vault: the query builder, ranking and more-like-this on top of backbrain.index.
+"""Search over a vault: the query builder, ranking and more-like-this on top of backbrain.search.store.
 
-Attributes are imported lazily so that backbrain.index can import backbrain.search.documents
+Attributes are imported lazily so that backbrain.search.store can import backbrain.search.documents
 without a cycle, and `backbrain search` imports only what a query needs.
 """
 

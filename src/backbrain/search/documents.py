@@ -1,6 +1,6 @@
 """What the search index stores for a note: its weighted fields, its names, its graph.
 
-Scanning is backbrain.location's (stdlib only): `backbrain search` on a fresh index must decide
+Scanning is backbrain.core.location's (stdlib only): `backbrain search` on a fresh index must decide
 "nothing changed" from `stat()` alone, without importing the Markdown parser, YAML or pydantic
 (together they cost more than the whole search). The parser is imported only for files that changed.
 """
@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from backbrain.note import Note
-    from backbrain.schema import Config
+    from backbrain.core.note import Note
+    from backbrain.core.schema import Config
 
 # Sections that describe what a person sees or suffers; they rank above the rest of the body.
 SYMPTOM_SECTIONS: dict[str, tuple[str, ...]] = {
@@ -121,8 +121,8 @@ def _intro(note: Note) -> str:
 
 
 def _targets(note: Note) -> list[tuple[str, str]]:
-    from backbrain.schema import RELATION_KEYS
-    from backbrain.vault import is_attachment, relation_values
+    from backbrain.core.schema import RELATION_KEYS
+    from backbrain.core.vault import is_attachment, relation_values
 
     targets = [(key, value) for key in RELATION_KEYS if key in note.meta for value in relation_values(note.meta[key])]
     targets += [("link", link.target) for link in note.links if not (link.embed and is_attachment(link.target))]
@@ -204,7 +204,7 @@ class Graph:
 
 
 def build_graph(notes: list[GraphNote]) -> Graph:
-    """Resolve every relation and link the way backbrain.vault does, without loading the vault.
+    """Resolve every relation and link the way backbrain.core.vault does, without loading the vault.
 
     Edges are kept per declaring note (a relation declared on both ends is two rows, one per
     note), so that re-indexing one note replaces exactly its own rows.
@@ -230,7 +230,7 @@ def build_graph(notes: list[GraphNote]) -> Graph:
 
 def note_edges(note_id: str, targets: Iterable[tuple[str, str]], resolve: Callable[[str], str | None]) -> list[Edge]:
     """The distinct edges one note declares, in the order written; links to itself are dropped."""
-    from backbrain.schema import RELATION_KEYS
+    from backbrain.core.schema import RELATION_KEYS
 
     edges: dict[Edge, None] = {}
     for key, value in targets:
@@ -254,7 +254,7 @@ def relation_text(partners: list[tuple[str, list[str]]]) -> str:
 
 def build_lookup(notes: Iterable[GraphNote]) -> dict[str, str]:
     """Same tiers as Vault._build_lookup: id, path, path stem, file stem, aliases, then titles."""
-    from backbrain.note import slugify
+    from backbrain.core.note import slugify
 
     listed = list(notes)
     tiers: list[Iterator[tuple[str, str]]] = [
@@ -286,8 +286,8 @@ def cached_resolver(lookup: Callable[[str], str | None]) -> Callable[[str], str 
     """A target as written -> the id it resolves to (None: broken), given a key -> id lookup.
 
     The same target is written by many notes, so answers are remembered."""
-    from backbrain.note import slugify
-    from backbrain.vault import normalize_target
+    from backbrain.core.note import slugify
+    from backbrain.core.vault import normalize_target
 
     cache: dict[str, str | None] = {}
 

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backbrain.errors import UsageError
-from backbrain.index import FTS_COLUMNS, SearchIndex
 from backbrain.search.query import MAX_GRAM, ParsedQuery, match_expression, parse_query, quote, stemmer, words_of
+from backbrain.search.store import FTS_COLUMNS, SearchIndex
 
 HIGHLIGHT_START, HIGHLIGHT_END = "\x02", "\x03"
 SNIPPET_COLUMNS = ("symptoms", "summary", "body")  # first one with a match is shown

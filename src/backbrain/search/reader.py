@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from backbrain.location import NoteFile
+from backbrain.core.location import NoteFile
 from backbrain.search.documents import Doc, content_hash, doc_from_note, trusted_mtime
 
 if TYPE_CHECKING:
-    from backbrain.schema import Config
+    from backbrain.core.schema import Config
 
 POOL_THRESHOLD = 400  # files to parse before a worker pool pays for itself
 CHUNK = 50
@@ -66,8 +66,8 @@ def _read(task: tuple[str, Job]) -> Doc | Touched | None:
     digest = content_hash(raw)
     if stored_hash == digest:
         return Touched(stat.rel, mtime, stat.size)
-    from backbrain.note import parse_note
-    from backbrain.schema import PLAIN_NOTE
+    from backbrain.core.note import parse_note
+    from backbrain.core.schema import PLAIN_NOTE
 
     config = _config(root)
     note = parse_note(Path(stat.path), stat.rel, raw, config.type_for_folder(stat.rel) or PLAIN_NOTE)
@@ -77,7 +77,7 @@ def _read(task: tuple[str, Job]) -> Doc | Touched | None:
 def _config(root: str) -> Config:
     config = _config_cache.get(root)
     if config is None:
-        from backbrain.schema import load_config
+        from backbrain.core.schema import load_config
 
         config = _config_cache[root] = load_config(Path(root))
     return config

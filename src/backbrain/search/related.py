@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backbrain.errors import NotFoundError
-from backbrain.index import FTS_COLUMNS, SearchIndex
 from backbrain.search.query import STOP_WORDS, match_expression, stemmer, words_of
+from backbrain.search.store import FTS_COLUMNS, SearchIndex
 
 EDGE_WEIGHTS = {"link": 0.4, "related": 0.6}
 TYPED_EDGE_WEIGHT = 0.8
@@ -91,7 +91,7 @@ def _suggest(index: SearchIndex, ref: str) -> str:
 
 
 def _graph_neighbours(index: SearchIndex, note_id: str) -> list[tuple[str, str, float]]:
-    from backbrain.schema import RELATIONS
+    from backbrain.core.schema import RELATIONS
 
     found = []
     for source, kind, target in index.conn.execute(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from backbrain.site.builder import BuildReport, SiteBuilder
+from backbrain.site.build.builder import BuildReport, SiteBuilder
 
 __all__ = ["BuildReport", "SiteBuilder", "build_site", "site_paths"]
 

@@ -14,8 +14,8 @@ from functools import lru_cache
 
 from markupsafe import escape
 
+from backbrain.core.vault import Vault
 from backbrain.site.urls import SiteUrls
-from backbrain.vault import Vault
 
 TYPE_COLOURS = {
     "principle": "#7c3aed", "pattern": "#2563eb", "system": "#0d9488", "decision": "#b45309",

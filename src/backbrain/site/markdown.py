@@ -18,9 +18,9 @@ from urllib.parse import unquote
 import nh3
 import pyromark
 
-from backbrain.note import MARKDOWN_OPTIONS, Note, slugify
+from backbrain.core.note import MARKDOWN_OPTIONS, Note, slugify
+from backbrain.core.vault import Vault, is_attachment
 from backbrain.site.urls import SiteUrls
-from backbrain.vault import Vault, is_attachment
 
 _MD = pyromark.Markdown(options=MARKDOWN_OPTIONS)
 _LINK = re.compile(r'<a href="([^"]*)"((?: title="[^"]*")?)>(.*?)</a>', re.DOTALL)

@@ -14,12 +14,12 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from backbrain.note import Note
-from backbrain.schema import PLAIN_NOTE
+from backbrain.core.note import Note
+from backbrain.core.schema import PLAIN_NOTE
+from backbrain.core.vault import Vault
 from backbrain.site.graph import MAX_RING, neighbourhood_svg, type_colour
 from backbrain.site.labs import LabResult, lab_name, load_lab
 from backbrain.site.urls import SiteUrls
-from backbrain.vault import Vault
 
 Context = dict[str, Any]
 RELATION_ORDER = [

@@ -36,7 +36,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backbrain.errors import BackbrainError
-from backbrain.site.builder import BuildReport, SiteBuilder
+from backbrain.site.build.builder import BuildReport, SiteBuilder
 from backbrain.web.files import SiteFiles
 from backbrain.web.security import SECURITY_HEADERS, CsrfGuard
 

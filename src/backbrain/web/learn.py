@@ -22,12 +22,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from backbrain.core.vault import Vault, load_vault, locate_vault
 from backbrain.errors import BackbrainError, NotFoundError, RefusedError
-from backbrain.journal import Journal, format_ts, journal_for
-from backbrain.progress import progress_history, progress_report, progress_series, set_progress
-from backbrain.review import RATING_NAMES, due_cards, record_review, vault_cards
+from backbrain.learn.journal import Journal, format_ts, journal_for
+from backbrain.learn.progress import progress_history, progress_report, progress_series, set_progress
+from backbrain.learn.review import RATING_NAMES, due_cards, record_review, vault_cards
 from backbrain.site.urls import SiteUrls
-from backbrain.vault import Vault, load_vault, locate_vault
 from backbrain.web.app import SiteState, register_routes
 from backbrain.web.security import protected
 

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from backbrain.core.note import Note
+from backbrain.core.vault import Vault, relation_values
 from backbrain.errors import RefusedError, UsageError
 from backbrain.fsutil import fsync_dir
-from backbrain.note import Note
-from backbrain.progress import FieldValue, set_front_matter_values
+from backbrain.learn.progress import FieldValue, set_front_matter_values
 from backbrain.scaffold import create_note
-from backbrain.vault import Vault, relation_values
 
 DECISION = "decision"
 

@@ -18,19 +18,18 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
+# Discovery and scanning live in backbrain.core.location (light to import); re-exported for existing callers.
+from backbrain.core.location import IGNORED_DIRS as IGNORED_DIRS
+from backbrain.core.location import NOTE_SUFFIXES as NOTE_SUFFIXES
+from backbrain.core.location import VAULT_ENV as VAULT_ENV
+from backbrain.core.location import VaultLocation as VaultLocation
+from backbrain.core.location import is_note_name, is_starter, walk_folders
+from backbrain.core.location import locate_vault as locate_vault
+from backbrain.core.location import scan_files as scan_files
+from backbrain.core.location import starter_root as starter_root
+from backbrain.core.note import Link, Note, parse_note, slugify
+from backbrain.core.schema import PLAIN_NOTE, RELATION_KEYS, RELATIONS, Config, load_config
 from backbrain.errors import NotFoundError
-
-# Discovery and scanning live in backbrain.location (light to import); re-exported for existing callers.
-from backbrain.location import IGNORED_DIRS as IGNORED_DIRS
-from backbrain.location import NOTE_SUFFIXES as NOTE_SUFFIXES
-from backbrain.location import VAULT_ENV as VAULT_ENV
-from backbrain.location import VaultLocation as VaultLocation
-from backbrain.location import is_note_name, is_starter, walk_folders
-from backbrain.location import locate_vault as locate_vault
-from backbrain.location import scan_files as scan_files
-from backbrain.location import starter_root as starter_root
-from backbrain.note import Link, Note, parse_note, slugify
-from backbrain.schema import PLAIN_NOTE, RELATION_KEYS, RELATIONS, Config, load_config
 
 
 @dataclass

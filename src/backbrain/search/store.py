@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from backbrain import __version__
-from backbrain.location import CONFIG_FILE, NoteFile, locate_vault, scan_notes
+from backbrain.core.location import CONFIG_FILE, NoteFile, locate_vault, scan_notes
 from backbrain.search.query import TOKENIZER
 
 if TYPE_CHECKING:

@@ -26,10 +26,10 @@ import pyromark
 from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler, State
 
-from backbrain.journal import REVIEW_LOG, Journal, format_ts, local_day, parse_ts, to_utc, utc_now
-from backbrain.note import MARKDOWN_OPTIONS, Note
-from backbrain.schema import PLAIN_NOTE
-from backbrain.vault import Vault
+from backbrain.core.note import MARKDOWN_OPTIONS, Note
+from backbrain.core.schema import PLAIN_NOTE
+from backbrain.core.vault import Vault
+from backbrain.learn.journal import REVIEW_LOG, Journal, format_ts, local_day, parse_ts, to_utc, utc_now
 
 DEFAULT_NEW_PER_DAY = 20
 RATING_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}

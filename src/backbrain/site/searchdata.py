@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 
-from backbrain.note import Note, normalize_heading
+from backbrain.core.note import Note, normalize_heading
 from backbrain.site.urls import SiteUrls
 
 MAX_KEYWORDS = 40

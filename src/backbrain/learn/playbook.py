@@ -14,10 +14,10 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from backbrain.core.note import Note
+from backbrain.core.vault import Vault
 from backbrain.errors import NotFoundError, UsageError
-from backbrain.journal import PLAYBOOK_LOG, Journal, format_ts, parse_ts, to_utc, utc_now
-from backbrain.note import Note
-from backbrain.vault import Vault
+from backbrain.learn.journal import PLAYBOOK_LOG, Journal, format_ts, parse_ts, to_utc, utc_now
 
 STEP_SECTION = "steps"
 _TIMEBOX_SUFFIX = re.compile(r"\s*\(\d+(?:\.\d+)?\s*(?:min|mins|minutes|m)\)\s*$", re.IGNORECASE)

@@ -21,13 +21,13 @@ from typing import Any
 
 import yaml
 
+from backbrain.core.frontmatter import parse_front_matter
+from backbrain.core.note import Note
+from backbrain.core.schema import PHASE_VALUES, PROGRESS_VALUES
+from backbrain.core.vault import Vault
 from backbrain.errors import NotFoundError, RefusedError, UsageError
-from backbrain.frontmatter import parse_front_matter
 from backbrain.fsutil import atomic_write_bytes
-from backbrain.journal import PROGRESS_LOG, Journal, format_ts, local_day, parse_ts, utc_now
-from backbrain.note import Note
-from backbrain.schema import PHASE_VALUES, PROGRESS_VALUES
-from backbrain.vault import Vault
+from backbrain.learn.journal import PROGRESS_LOG, Journal, format_ts, local_day, parse_ts, utc_now
 
 FieldValue = str | list[str]
 

@@ -22,13 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from backbrain.note import Note
-from backbrain.site import searchindex
-from backbrain.site.graph import GraphCache
-from backbrain.site.labs import LabResult
-from backbrain.site.markdown import highlight_css
-from backbrain.site.model import SiteModel
-from backbrain.site.output import (
+from backbrain.core.note import Note
+from backbrain.core.vault import Vault, gc_paused, is_attachment, load_vault
+from backbrain.site import searchdata
+from backbrain.site.build.output import (
     CACHE_FORMAT,
     MARKER,
     FreshDir,
@@ -39,11 +36,14 @@ from backbrain.site.output import (
     remove_leftovers,
     save_manifest,
 )
+from backbrain.site.build.state import BuildState, note_mtimes, stamp_mtime
+from backbrain.site.build.vaultcache import refresh_vault
+from backbrain.site.graph import GraphCache
+from backbrain.site.labs import LabResult
+from backbrain.site.markdown import highlight_css
+from backbrain.site.model import SiteModel
 from backbrain.site.render import STATIC, PageRenderer, code_digest
-from backbrain.site.state import BuildState, note_mtimes, stamp_mtime
 from backbrain.site.urls import file_for
-from backbrain.site.vaultcache import refresh_vault
-from backbrain.vault import Vault, gc_paused, is_attachment, load_vault
 
 PARALLEL_MIN_PAGES = 400
 _CHILD_SLOTS = frozenset(range(1, 35, 2))  # the forked child's share of the pages: 17 in 40
@@ -382,7 +382,7 @@ class SiteBuilder:
             note = model.vault.notes[note_id]
             slug = model.urls.note_slug[note_id]
             hit = self._search.get(note_id)
-            text = hit[2] if hit and hit[0] is note and hit[1] == slug else searchindex.entry_json(note, model.urls)
+            text = hit[2] if hit and hit[0] is note and hit[1] == slug else searchdata.entry_json(note, model.urls)
             cache[note_id] = (note, slug, text)
             entries.append(text)
         self._search = cache
@@ -400,7 +400,7 @@ class SiteBuilder:
     ) -> None:  # fmt: skip
         """search-index.json and graph.json, written only when their bytes change."""
         files = {
-            "search-index.json": searchindex.index_json(search).encode("utf-8"),
+            "search-index.json": searchdata.index_json(search).encode("utf-8"),
             "graph.json": (self._graph_text or self._graph.json(model.vault, model.urls)).encode("utf-8"),
         }
         for file, data in files.items():

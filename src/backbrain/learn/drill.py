@@ -16,13 +16,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from backbrain.core.note import Note, parse_note
+from backbrain.core.vault import Vault, starter_root
 from backbrain.errors import NotFoundError, UsageError
 from backbrain.fsutil import atomic_write_text
-from backbrain.journal import DRILL_LOG, JOURNAL_DIR, Journal, format_ts, parse_ts, to_utc, utc_now
-from backbrain.note import Note, parse_note
-from backbrain.playbook import playbook_steps, short_label
-from backbrain.review import key_points, sentences_of
-from backbrain.vault import Vault, starter_root
+from backbrain.learn.journal import DRILL_LOG, JOURNAL_DIR, Journal, format_ts, parse_ts, to_utc, utc_now
+from backbrain.learn.playbook import playbook_steps, short_label
+from backbrain.learn.review import key_points, sentences_of
 
 DESIGN_PLAYBOOK = "design-backend-system-in-45-minutes"
 DESIGN_PLAYBOOK_FILE = "05_playbooks/design-backend-system-in-45-minutes.md"

@@ -17,7 +17,7 @@ from typing import Any
 
 import pyromark
 
-from backbrain.frontmatter import FrontMatter, parse_front_matter
+from backbrain.core.frontmatter import FrontMatter, parse_front_matter
 
 MARKDOWN_OPTIONS = (
     pyromark.Options.ENABLE_TABLES

@@ -1,6 +1,6 @@
 """Where a vault is and which of its files count: discovery and scanning, with nothing heavy imported.
 
-`backbrain.vault` (which parses notes) and the search index (which must decide "nothing changed"
+`backbrain.core.vault` (which parses notes) and the search index (which must decide "nothing changed"
 from `stat()` alone, in a fresh process, in a few tens of milliseconds) both need the same two
 rules, so they live here once: how a vault is found (`--vault`, `$BACKBRAIN_VAULT`, a
 `backbrain.toml` above the cwd, then the bundled read-only starter) and which files under it are
@@ -34,7 +34,7 @@ NOTE_SUFFIXES = frozenset({".md", ".markdown"})
 
 def starter_root() -> Path:
     """The bundled starter knowledge base (read-only: it lives inside the installed package)."""
-    return Path(__file__).resolve().parent / "starter"
+    return Path(__file__).resolve().parents[1] / "starter"
 
 
 @dataclass(frozen=True)

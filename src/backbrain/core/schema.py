@@ -14,8 +14,8 @@ from typing import Annotated, Literal, TypeVar
 
 import msgspec
 
+from backbrain.core.location import CONFIG_FILE as CONFIG_FILE
 from backbrain.errors import ConfigError
-from backbrain.location import CONFIG_FILE as CONFIG_FILE
 
 PLAIN_NOTE = "note"
 

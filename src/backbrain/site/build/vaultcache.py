@@ -11,7 +11,7 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass, field
 
-from backbrain.vault import NOTE_SUFFIXES, Vault
+from backbrain.core.vault import NOTE_SUFFIXES, Vault
 
 
 @dataclass

@@ -36,13 +36,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from backbrain.note import CodeBlock, Link, Section, Task
+from backbrain.core.note import CodeBlock, Link, Section, Task
+from backbrain.core.vault import Stamp, Vault
 from backbrain.site.graph import GraphCache
 from backbrain.site.labs import LabResult
-from backbrain.vault import Stamp, Vault
 
 SCHEMA = 1
-_PARSER_MODULES = ("vault", "note", "frontmatter", "schema", "location")
+_PARSER_MODULES = ("core/frontmatter", "core/note", "core/schema", "core/vault", "core/location")
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""The learning loop: journal, progress, review, playbooks, drills and decisions."""
