@@ -30,6 +30,7 @@ run: $(STAMP)
 test: $(STAMP) $(BROWSER_STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: $(STAMP)
