@@ -111,7 +111,9 @@ def obsidian_help(root: Path) -> Path:
 def folder_notes(root: Path) -> Path:
     files: dict[str, str | bytes] = {
         "README.md": "# Architecture notes\n\nSee [[use-postgresql]], [[event-sourcing]] and [[Guides]].\n",
-        "use-postgresql/index.md": "# Use PostgreSQL\n\nWe store orders in PostgreSQL. It pairs with [[event-sourcing]].\n",
+        "use-postgresql/index.md": (
+            "# Use PostgreSQL\n\nWe store orders in PostgreSQL. It pairs with [[event-sourcing]].\n"
+        ),
         "event-sourcing/README.md": (
             "# Event sourcing\n\nEvents are the source of truth; see [Use PostgreSQL](../use-postgresql/index.md).\n"
         ),
@@ -401,7 +403,8 @@ def adr_collection(root: Path) -> Path:
     log4brains(root, "docs/adr")
     madr3(root, "docs/decisions")
     madr4(root, "docs/decisions")
-    _write(root, {"README.md": "# Project\n\nDecisions live in [doc/adr](doc/adr/0001-record-architecture-decisions.md).\n"})
+    readme = "# Project\n\nDecisions live in [doc/adr](doc/adr/0001-record-architecture-decisions.md).\n"
+    _write(root, {"README.md": readme})
     return root
 
 
