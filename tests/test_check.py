@@ -177,11 +177,11 @@ def test_duplicate_id_and_alias(make_vault):
     root = make_vault(
         {
             **linked_pair(extra_pattern={"aliases": ["stampede"]}),
-            "inbox/caching.md": "---\ntitle: Other\n---\n# Other\n[[stampede]]\n",
+            "inbox/other.md": "---\nid: caching\ntitle: Other\n---\n# Other\n[[stampede]]\n",
         }
     )
     found = codes(root)
-    assert any(c[2] == "BB301" for c in found)
+    assert ("inbox/other.md", 2, "BB301") in found
     assert any(c[2] == "BB302" and c[0] == "01_patterns/caching.md" for c in found)
 
 

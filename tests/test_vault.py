@@ -112,7 +112,7 @@ def _full_view(vault) -> dict:
         "files": [n.rel for n in vault.files],
         "notes": list(vault.notes),
         "attachments": vault.attachments,
-        "targets": [[(link.target, link.target_id) for link in n.links] for n in vault.files],
+        "targets": [[(link.target, t) for link, t in zip(n.links, vault.link_targets(n), strict=True)] for n in vault.files],
         "edges": [(e.source, e.kind, e.target, e.declared_by, e.line) for e in vault.edges],
         "unresolved": [(u.note.rel, u.key, u.value, u.line) for u in vault.unresolved_relations],
         "relations": {i: vault.relations(i) for i in vault.notes},
@@ -179,11 +179,12 @@ def test_reindex_clears_links_that_stopped_resolving(tmp_path: Path) -> None:
     root = _reindex_vault(tmp_path)
     vault = load_vault(root)
     scratch = vault.notes["scratch"]
-    assert [link.target_id for link in scratch.links][:2] == ["caching", "stampede"]
+    assert vault.link_targets(scratch)[:2] == ["caching", "stampede"]
     (root / "01_patterns/caching.md").unlink()
     again = vault.reindex(["01_patterns/caching.md"])
     assert again.notes["scratch"] is scratch  # not parsed again ...
-    assert [link.target_id for link in scratch.links][:2] == [None, "stampede"]  # ... but re-resolved
+    assert again.link_targets(scratch)[:2] == [None, "stampede"]  # ... but re-resolved
+    assert vault.link_targets(scratch)[:2] == ["caching", "stampede"]  # the old vault is left as it was
     assert again.backlinks("caching") == [] and again.resolve("caching") is None
 
 

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from backbrain.core.note import Note, is_valid_id, normalize_heading
+from backbrain.core.resolver import path_to_write
 from backbrain.core.schema import PLAIN_NOTE, RELATIONS
 from backbrain.core.vault import Vault, is_attachment
 
@@ -55,6 +56,7 @@ RULES: dict[str, Rule] = {
         Rule("BB203", "missing-attachment", "error", "An embed `![[file.png]]` names no file in the vault."),
         Rule("BB204", "broken-relation", "error", "A typed relation names no note."),
         Rule("BB205", "wrong-relation-type", "error", "A typed relation connects notes of the wrong types."),
+        Rule("BB206", "ambiguous-link", "warning", "Several notes match a link equally well; it uses the first."),
         Rule("BB301", "duplicate-id", "error", "Two notes have the same id."),
         Rule("BB302", "duplicate-alias", "error", "An alias is another note's id or alias."),
         Rule(
@@ -112,6 +114,7 @@ def check_vault(vault: Vault, today: dt.date | None = None) -> CheckReport:
     problems.extend(_duplicates(vault))
     problems.extend(_supersede_problems(vault))
     problems.extend(_relation_problems(vault))
+    problems.extend(_ambiguous_links(vault))
     kept = [p for p in problems if p.code not in ignored and p.name not in ignored]
     kept.sort(key=lambda p: (p.path, p.line, p.code))
     return CheckReport(len(vault.files), kept)
@@ -244,7 +247,7 @@ def _section_problems(vault: Vault, note: Note, today: dt.date) -> Iterator[Prob
 
 
 def _link_problems(vault: Vault, note: Note, today: dt.date) -> Iterator[Problem]:
-    for link in note.links:
+    for link, target_id in zip(note.links, vault.link_targets(note), strict=True):
         if link.embed and is_attachment(link.target):
             if vault.resolve_attachment(link.target) is None:
                 yield problem(
@@ -255,7 +258,7 @@ def _link_problems(vault: Vault, note: Note, today: dt.date) -> Iterator[Problem
             if link.anchor and not note.has_anchor(link.anchor):
                 yield problem(note, link.line, "broken-anchor", f"No heading '{link.anchor}' in this note.")
             continue
-        target = vault.notes.get(link.target_id) if link.target_id else None
+        target = vault.notes.get(target_id) if target_id else None
         if target is None:
             yield problem(
                 note,
@@ -324,6 +327,18 @@ def _duplicates(vault: Vault) -> Iterator[Problem]:
                     f"Alias '{alias}' is already used by '{owner}'. Each alias must name one note.",
                 )
             owners.setdefault(key, note.id)
+
+
+def _ambiguous_links(vault: Vault) -> Iterator[Problem]:
+    for item in vault.ambiguous:
+        first, *others = item.candidates
+        yield problem(
+            item.note,
+            item.line,
+            "ambiguous-link",
+            f"'{item.target}' matches {len(item.candidates)} notes equally well ({', '.join(item.candidates)}); "
+            f"it links to {first}. Write [[{path_to_write(first)}]] or [[{path_to_write(others[0])}]] to choose.",
+        )
 
 
 def _relation_problems(vault: Vault) -> Iterator[Problem]:

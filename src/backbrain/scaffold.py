@@ -13,8 +13,8 @@ from pathlib import Path
 
 import yaml
 
-from backbrain.core.note import slugify
 from backbrain.core.schema import CONFIG_FILE, PLAIN_NOTE, Config
+from backbrain.core.text import slugify
 from backbrain.core.vault import Vault, starter_root
 from backbrain.errors import RefusedError, UsageError
 from backbrain.fsutil import atomic_write_text

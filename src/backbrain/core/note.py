@@ -9,7 +9,6 @@ See docs/design.md for the measurements behind the choice.
 from __future__ import annotations
 
 import re
-import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,8 @@ from typing import Any
 import pyromark
 
 from backbrain.core.frontmatter import FrontMatter, parse_front_matter
+from backbrain.core.resolver import note_stem
+from backbrain.core.text import HTML_COMMENT, slugify
 
 MARKDOWN_OPTIONS = (
     pyromark.Options.ENABLE_TABLES
@@ -28,7 +29,6 @@ MARKDOWN_OPTIONS = (
 )
 _TIMEBOX = re.compile(r"\((\d+(?:\.\d+)?)\s*(?:min|mins|minutes|m)\)\s*$", re.IGNORECASE)
 _INLINE_TAG = re.compile(r"(?<![\w#/&])#([A-Za-z][\w/-]*)")
-_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -53,17 +53,16 @@ class Section:
 
     @property
     def is_empty(self) -> bool:
-        return not _HTML_COMMENT.sub("", self.text).strip()
+        return not HTML_COMMENT.sub("", self.text).strip()
 
 
-@dataclass
+@dataclass(frozen=True)
 class Link:
     target: str  # what was written before '#' or '|', e.g. "cap-theorem" or "../x"
     anchor: str | None  # heading text or '^block' after '#'
     label: str | None
     line: int
     embed: bool = False
-    target_id: str | None = None  # set when the vault resolves the link; None means broken
 
 
 @dataclass
@@ -114,7 +113,7 @@ class Note:
         value = self.meta.get("title")
         if isinstance(value, str) and value.strip():
             return value.strip()
-        return self.h1 or Path(self.rel).stem
+        return self.h1 or note_stem(self.rel)
 
     @property
     def summary(self) -> str:
@@ -169,13 +168,6 @@ def normalize_heading(text: str) -> str:
     return " ".join(text.lower().replace("\u2011", "-").split())
 
 
-def slugify(text: str) -> str:
-    """Lowercase-kebab-case: how titles become ids and how links are matched loosely."""
-    normalized = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", normalized.lower()).strip("-")
-    return slug
-
-
 def is_valid_id(value: str) -> bool:
     return bool(_ID_PATTERN.match(value))
 
@@ -200,7 +192,7 @@ def parse_note(path: Path, rel: str, raw: bytes, default_type: str) -> Note:
     meta = front.data
     note_type = meta.get("type") if isinstance(meta.get("type"), str) else None
     explicit_id = meta.get("id")
-    stem = Path(rel).stem
+    stem = note_stem(rel)
     note_id = explicit_id.strip() if isinstance(explicit_id, str) and explicit_id.strip() else slugify(stem) or stem
     note = Note(
         path=path,
@@ -214,7 +206,6 @@ def parse_note(path: Path, rel: str, raw: bytes, default_type: str) -> Note:
         decode_error=decode_error,
         size=len(raw),
     )
-    front.body = ""  # the note keeps the body; no second copy
     if decode_error is None:
         _read_structure(note)
     return note

@@ -27,7 +27,9 @@ from backbrain.core.location import is_note_name, is_starter, walk_folders
 from backbrain.core.location import locate_vault as locate_vault
 from backbrain.core.location import scan_files as scan_files
 from backbrain.core.location import starter_root as starter_root
-from backbrain.core.note import Link, Note, parse_note, slugify
+from backbrain.core.note import Link, Note, parse_note
+from backbrain.core.resolver import Candidate, Names, Resolver, assign_ids, build_table
+from backbrain.core.resolver import normalize_target as normalize_target
 from backbrain.core.schema import PLAIN_NOTE, RELATION_KEYS, RELATIONS, Config, load_config
 from backbrain.errors import NotFoundError
 
@@ -47,6 +49,16 @@ class UnresolvedRelation:
     key: str
     value: str
     line: int
+
+
+@dataclass(frozen=True)
+class AmbiguousLink:
+    """A link (or relation value) that several notes match equally well: it resolved to the first."""
+
+    note: Note
+    target: str
+    line: int
+    candidates: tuple[str, ...]  # vault-relative paths
 
 
 @dataclass
@@ -85,24 +97,37 @@ class Vault:
     edges: list[Edge] = field(default_factory=list)
     unresolved_relations: list[UnresolvedRelation] = field(default_factory=list)
     stamps: dict[str, Stamp] = field(default_factory=dict)  # rel -> stat (and hash) of every file read
-    _lookup: dict[str, str] = field(default_factory=dict)
+    ambiguous: list[AmbiguousLink] = field(default_factory=list)
+    _table: dict[str, list[Candidate]] = field(default_factory=dict)  # the resolver's names (core/resolver)
+    _targets: dict[str, list[str | None]] = field(default_factory=dict)  # rel -> each link's target id
     _edges_of: dict[str, list[Edge]] = field(default_factory=dict)
     _incoming: dict[str, list[tuple[Note, Link]]] = field(default_factory=dict)
     _lines: dict[str, tuple[Note, list[str]]] = field(default_factory=dict, repr=False, compare=False)
 
+    _resolver: Resolver | None = field(default=None, repr=False, compare=False)
+
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_lines"] = {}  # a cache of split bodies: cheap to rebuild, too big to pickle
+        state["_resolver"] = None
         return state
 
     # -- resolution ---------------------------------------------------------------------------
-    def resolve(self, target: str) -> Note | None:
-        """A note by id, path, file name, alias or title (the ways Obsidian users link)."""
-        key = normalize_target(target)
-        if key is None:
-            return None
-        note_id = self._lookup.get(key) or self._lookup.get(slugify(key))
+    @property
+    def resolver(self) -> Resolver:
+        if self._resolver is None:
+            self._resolver = Resolver(self._table.get)
+        return self._resolver
+
+    def resolve(self, target: str, source: Note | None = None) -> Note | None:
+        """A note by id, path, file name, alias or title, as written in `source` (None: typed by a person)."""
+        note_id = self.resolver.find(target, source.rel if source is not None else None)
         return self.notes.get(note_id) if note_id else None
+
+    def link_targets(self, note: Note) -> list[str | None]:
+        """The id each of the note's links resolved to (None: broken, or an attachment), in link order."""
+        targets = self._targets.get(note.rel)
+        return targets if targets is not None else [None] * len(note.links)
 
     def resolve_attachment(self, target: str) -> str | None:
         key = normalize_target(target, keep_suffix=True)
@@ -162,7 +187,8 @@ class Vault:
 
     def outgoing(self, note: Note) -> list[tuple[Link, Note | None]]:
         """Each wikilink with the note it resolved to at load time (None: broken, or an attachment)."""
-        return [(link, self.notes.get(link.target_id) if link.target_id else None) for link in note.links]
+        targets = self.link_targets(note)
+        return [(link, self.notes.get(t) if t else None) for link, t in zip(note.links, targets, strict=True)]
 
     def neighbours(self, note_id: str) -> set[str]:
         """Every note connected to this one by a relation or a wikilink, either way."""
@@ -189,8 +215,8 @@ class Vault:
         resolves, so only that note's links are resolved again; any other change re-indexes the whole
         graph from the kept notes (no file is parsed again). The result equals a fresh `load_vault`.
 
-        This vault stays usable for comparisons (its notes, edges and backlink index are left as
-        they were), except that the `target_id` of links in shared notes reflects the newest index.
+        This vault stays usable for comparisons: its notes, edges, link targets and backlink index
+        are left as they were (parsed notes are immutable and shared; resolution lives on the vault).
         """
         rels = {rel for rel in map(self._rel, changed) if rel is not None}
         return _reindex(self, {r for r in rels if not any(p[:1] == "." or p in IGNORED_DIRS for p in r.split("/"))})
@@ -234,20 +260,6 @@ class Vault:
                 return None
         text = candidate.as_posix()
         return None if text.startswith("../") or text in (".", "..") else text
-
-
-def normalize_target(target: str, keep_suffix: bool = False) -> str | None:
-    """A link target as a lookup key; None when it points outside the vault."""
-    text = target.strip().replace("\\", "/")
-    if not text:
-        return None
-    if not keep_suffix and text.lower().endswith(".md"):
-        text = text[:-3]
-    if "/" in text:
-        text = posixpath.normpath(text.lstrip("/"))
-        if text.startswith("..") or text == ".":
-            return None
-    return text.lower()
 
 
 def is_attachment(target: str) -> bool:
@@ -388,51 +400,54 @@ def _content_digest(raw: bytes) -> bytes:
 
 
 def _index(vault: Vault) -> None:
-    """Build the lookup, typed edges and backlinks from vault.files (every link re-resolved)."""
-    vault.notes, vault._lookup, vault._edges_of, vault._incoming = {}, {}, {}, {}
-    vault.edges, vault.unresolved_relations = [], []
+    """Ids, the name table, typed edges and backlinks from vault.files (every link re-resolved)."""
+    vault.files = with_assigned_ids(vault.files)
+    vault.notes, vault._edges_of, vault._incoming, vault._targets = {}, {}, {}, {}
+    vault.edges, vault.unresolved_relations, vault.ambiguous = [], [], []
     for note in vault.files:
         vault.notes.setdefault(note.id, note)
-    _build_lookup(vault)
+    vault._table = build_table(names_of(note) for note in vault.notes.values())
+    vault._resolver = None
     for note in vault.notes.values():
         _collect_edges(vault, note)
-    resolved: dict[str, str | None] = {}  # a vault links to far fewer distinct targets than it has links
-    incoming = vault._incoming
     for note in vault.files:  # duplicates too, so their links are checked like any other
-        for link in note.links:
-            text = link.target
-            if link.embed and is_attachment(text):
-                link.target_id = None
-                continue
-            if text in resolved:
-                target_id = resolved[text]
-            else:
-                target = vault.resolve(text)
-                target_id = resolved[text] = target.id if target is not None else None
-            link.target_id = target_id  # cleared when it stopped resolving
-            if target_id is not None:
-                if target_id in incoming:
-                    incoming[target_id].append((note, link))
-                else:
-                    incoming[target_id] = [(note, link)]
+        _resolve_links(vault, note)
     _dedupe_edges(vault)
 
 
-def _build_lookup(vault: Vault) -> None:
-    tiers: list[Iterable[tuple[str, str]]] = [
-        ((n.id.lower(), n.id) for n in vault.notes.values()),
-        ((n.rel.lower(), n.id) for n in vault.notes.values()),
-        ((n.rel.rsplit(".", 1)[0].lower(), n.id) for n in vault.notes.values()),
-        ((Path(n.rel).stem.lower(), n.id) for n in vault.notes.values()),
-        ((alias.lower(), n.id) for n in vault.notes.values() for alias in n.aliases),
-        ((slugify(alias), n.id) for n in vault.notes.values() for alias in n.aliases),
-        ((n.title.lower(), n.id) for n in vault.notes.values()),
-        ((slugify(n.title), n.id) for n in vault.notes.values()),
-    ]
-    for tier in tiers:
-        for key, note_id in tier:
-            if key:
-                vault._lookup.setdefault(key, note_id)
+def names_of(note: Note) -> Names:
+    return Names(note.rel, note.id, note.title, tuple(note.aliases))
+
+
+def declared_id(note: Note) -> str | None:
+    value = note.meta.get("id")
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def with_assigned_ids(files: list[Note]) -> list[Note]:
+    """The notes with their vault-wide ids (core/resolver.assign_ids): a note whose file name collides
+    with another's is replaced by a copy carrying its path-suffix id; parsed notes are never changed."""
+    ids = assign_ids([(note.rel, declared_id(note)) for note in files])
+    return [note if note.id == ids[note.rel] else replace(note, id=ids[note.rel]) for note in files]
+
+
+def _resolve_links(vault: Vault, note: Note) -> None:
+    resolver, incoming = vault.resolver, vault._incoming
+    targets: list[str | None] = []
+    for link in note.links:
+        if link.embed and is_attachment(link.target):
+            targets.append(None)
+            continue
+        found = resolver.resolve(link.target, note.rel)
+        if found.ambiguous:
+            vault.ambiguous.append(AmbiguousLink(note, link.target, link.line, found.ambiguous))
+        targets.append(found.id)
+        if found.id is not None:
+            if found.id in incoming:
+                incoming[found.id].append((note, link))
+            else:
+                incoming[found.id] = [(note, link)]
+    vault._targets[note.rel] = targets
 
 
 def relation_values(value: Any) -> list[str]:
@@ -451,11 +466,13 @@ def _collect_edges(vault: Vault, note: Note) -> None:
             continue
         line = note.front.line_of(key)
         for value in relation_values(note.meta[key]):
-            target = vault.resolve(value)
-            if target is None:
+            found = vault.resolver.resolve(value, note.rel)
+            if found.id is None:
                 vault.unresolved_relations.append(UnresolvedRelation(note, key, value, line))
                 continue
-            source, dest = (target.id, note.id) if inverse else (note.id, target.id)
+            if found.ambiguous:
+                vault.ambiguous.append(AmbiguousLink(note, value, line, found.ambiguous))
+            source, dest = (found.id, note.id) if inverse else (note.id, found.id)
             vault.edges.append(Edge(source, spec.name, dest, note.id, line))
 
 
@@ -558,24 +575,21 @@ def _reindex_edited(old: Vault, fresh: dict[str, Note]) -> Vault | None:
     vault = Vault(
         root=old.root, config=old.config, read_only=old.read_only,
         files=[swaps.get(id(note), note) for note in old.files], notes=dict(old.notes),
-        attachments=old.attachments, edges=old.edges, _lookup=old._lookup, _edges_of=old._edges_of,
+        attachments=old.attachments, edges=old.edges, _table=old._table, _edges_of=old._edges_of,
         unresolved_relations=[replace(u, note=swaps.get(id(u.note), u.note)) for u in old.unresolved_relations],
-        _incoming=dict(old._incoming), _lines=dict(old._lines),
+        ambiguous=[a for a in old.ambiguous if id(a.note) not in swaps], _incoming=dict(old._incoming),
+        _targets=dict(old._targets), _lines=dict(old._lines), _resolver=old._resolver,
     )  # fmt: skip
     touched: set[str] = set()
     for rel, new in fresh.items():
         before = known[rel]
         vault.notes[new.id] = new
-        for link in before.links:
-            if link.target_id and link.target_id in vault._incoming:
-                vault._incoming[link.target_id] = [e for e in vault._incoming[link.target_id] if e[0] is not before]
-                touched.add(link.target_id)
-        for link in new.links:
-            target = None if link.embed and is_attachment(link.target) else vault.resolve(link.target)
-            link.target_id = target.id if target is not None else None
-            if target is not None:
-                vault._incoming[target.id] = [*vault._incoming.get(target.id, []), (new, link)]
-                touched.add(target.id)
+        for target_id in old.link_targets(before):
+            if target_id and target_id in vault._incoming:
+                vault._incoming[target_id] = [e for e in vault._incoming[target_id] if e[0] is not before]
+                touched.add(target_id)
+        _resolve_links(vault, new)
+        touched.update(t for t in vault._targets[new.rel] if t)
     position = {note.rel: index for index, note in enumerate(vault.files)}
     for target_id in touched:  # the order a full index gives: by file, then by link within the file
         vault._incoming[target_id].sort(key=lambda entry: position[entry[0].rel])

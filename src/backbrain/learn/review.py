@@ -28,12 +28,12 @@ from fsrs import Rating, Scheduler, State
 
 from backbrain.core.note import MARKDOWN_OPTIONS, Note
 from backbrain.core.schema import PLAIN_NOTE
+from backbrain.core.text import strip_comments
 from backbrain.core.vault import Vault
 from backbrain.learn.journal import REVIEW_LOG, Journal, format_ts, local_day, parse_ts, to_utc, utc_now
 
 DEFAULT_NEW_PER_DAY = 20
 RATING_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
-_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[*`])")
 _CHOSEN = re.compile(r"Chosen option:\s*[\"“]([^\"”]+)[\"”]|Chosen option:\s*([^,.]+)")
 
@@ -43,7 +43,7 @@ def key_points(markdown: str, limit: int = 5, *, first_sentence: bool = True, ma
     """The top-level paragraphs and list items of a section as plain text, each cut to its bold
     lead-in or first sentence: short enough to scan next to an answer or to fit in a question."""
     points: list[str] = []
-    for text, lead in _blocks(_COMMENT.sub("", markdown)):
+    for text, lead in _blocks(strip_comments(markdown)):
         if first_sentence:
             text = lead.rstrip(".:") if lead and len(lead) >= 3 else first_sentence_of(text)
         if len(text) > max_chars:
@@ -132,9 +132,9 @@ def _is_top_block(tag: str, lists: int, items: int) -> bool:
     return (tag == "Paragraph" and lists == 0) or (tag == "Item" and lists == 1 and items == 1)
 
 
-def clean_markdown(markdown: str) -> str:
+def answer_markdown(markdown: str) -> str:
     """A section's Markdown without the template's HTML comments, for showing as an answer."""
-    return _COMMENT.sub("", markdown).strip()
+    return strip_comments(markdown).strip()
 
 
 # -- cards --------------------------------------------------------------------------------------
@@ -171,7 +171,7 @@ def _section_card(kind: str, section: str, prompt: str) -> Callable[[Note], Revi
         if found is None or found.is_empty:
             return None
         question = prompt.format(t=_mid_sentence(note.title), T=note.title)
-        return ReviewCard(f"{note.id}#{kind}", note.id, kind, question, clean_markdown(found.text))
+        return ReviewCard(f"{note.id}#{kind}", note.id, kind, question, answer_markdown(found.text))
 
     return make
 
@@ -195,7 +195,7 @@ def _decision_card(note: Note) -> ReviewCard | None:
     match = _CHOSEN.search(text)
     chosen = (match.group(1) or match.group(2)).strip() if match else _mid_sentence(note.title)
     prompt = f"Why did we choose {chosen}? ({note.title})"
-    return ReviewCard(f"{note.id}#why", note.id, "why", prompt, clean_markdown(found.text))
+    return ReviewCard(f"{note.id}#why", note.id, "why", prompt, answer_markdown(found.text))
 
 
 def _takeaway_card(note: Note) -> ReviewCard | None:

@@ -8,10 +8,11 @@ Scanning is backbrain.core.location's (stdlib only): `backbrain search` on a fre
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from backbrain.core.text import clean_markdown
 
 if TYPE_CHECKING:
     from backbrain.core.note import Note
@@ -34,10 +35,6 @@ RELATION_TEXT_KINDS = frozenset({"mitigates", "uses", "risks", "affects", "super
 # mtime tick, so its stat is not trusted and the next sync re-hashes it.
 RACY_NS = 2_000_000_000
 
-_WIKILINK = re.compile(r"\[\[([^\]|#]*)(?:#[^\]|]*)?(?:\|([^\]]*))?\]\]")
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_LINE_MARKUP = re.compile(r"\n[ \t]*(?:#{1,6}[ \t]+|(?:[-*+]|\d+\.)[ \t]+(?:\[[ xX]\][ \t]+)?|>[ \t]?)")
-_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 
 @dataclass
@@ -127,19 +124,6 @@ def _targets(note: Note) -> list[tuple[str, str]]:
     targets = [(key, value) for key in RELATION_KEYS if key in note.meta for value in relation_values(note.meta[key])]
     targets += [("link", link.target) for link in note.links if not (link.embed and is_attachment(link.target))]
     return targets
-
-
-def clean_markdown(text: str) -> str:
-    """Markdown as readable text for snippets: link labels kept, markup and comments dropped."""
-    if "<!--" in text:
-        text = _COMMENT.sub(" ", text)
-    if "[[" in text:
-        text = text.replace("![[", "[[")
-        text = _WIKILINK.sub(lambda m: (m.group(2) or m.group(1) or "").strip(), text)
-    if "](" in text:
-        text = _MD_LINK.sub(r"\1", text)
-    text = text.replace("**", "").replace("`", "")
-    return _LINE_MARKUP.sub("\n", "\n" + text)[1:]
 
 
 # -- names ---------------------------------------------------------------------------------------
@@ -254,7 +238,7 @@ def relation_text(partners: list[tuple[str, list[str]]]) -> str:
 
 def build_lookup(notes: Iterable[GraphNote]) -> dict[str, str]:
     """Same tiers as Vault._build_lookup: id, path, path stem, file stem, aliases, then titles."""
-    from backbrain.core.note import slugify
+    from backbrain.core.text import slugify
 
     listed = list(notes)
     tiers: list[Iterator[tuple[str, str]]] = [
@@ -286,7 +270,7 @@ def cached_resolver(lookup: Callable[[str], str | None]) -> Callable[[str], str 
     """A target as written -> the id it resolves to (None: broken), given a key -> id lookup.
 
     The same target is written by many notes, so answers are remembered."""
-    from backbrain.core.note import slugify
+    from backbrain.core.text import slugify
     from backbrain.core.vault import normalize_target
 
     cache: dict[str, str | None] = {}

@@ -50,7 +50,7 @@ class GraphCache:
             if reuse and cached is not None and cached[0] is note:
                 nodes[note_id] = cached
                 continue
-            signature = (urls.note_slug[note_id], note.title, note.type, tuple(link.target_id for link in note.links))
+            signature = (urls.note_slug[note_id], note.title, note.type, tuple(vault.link_targets(note)))
             changed = changed or cached is None or cached[1] != signature
             nodes[note_id] = (note, signature)
         if changed or not self._json:
@@ -74,8 +74,8 @@ def graph_json(vault: Vault, urls: SiteUrls) -> str:
         seen[pair] = kinds.index(edge.kind)
     for note_id in ids:
         source = index[note_id]
-        for link in vault.notes[note_id].links:
-            target = index.get(link.target_id) if link.target_id else None
+        for target_id in vault.link_targets(vault.notes[note_id]):
+            target = index.get(target_id) if target_id else None
             if target is not None and target != source:
                 pair = (source, target)
                 if pair not in seen and (target, source) not in seen:

@@ -18,7 +18,8 @@ from urllib.parse import unquote
 import nh3
 import pyromark
 
-from backbrain.core.note import MARKDOWN_OPTIONS, Note, slugify
+from backbrain.core.note import MARKDOWN_OPTIONS, Note
+from backbrain.core.text import slugify
 from backbrain.core.vault import Vault, is_attachment
 from backbrain.site.urls import SiteUrls
 

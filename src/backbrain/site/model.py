@@ -16,6 +16,7 @@ from typing import Any
 
 from backbrain.core.note import Note
 from backbrain.core.schema import PLAIN_NOTE
+from backbrain.core.text import WIKILINK
 from backbrain.core.vault import Vault
 from backbrain.site.graph import MAX_RING, neighbourhood_svg, type_colour
 from backbrain.site.labs import LabResult, lab_name, load_lab
@@ -26,7 +27,6 @@ RELATION_ORDER = [
     "mitigated-by", "mitigates", "uses", "used-by", "risks", "risked-by",
     "affects", "affected-by", "supersedes", "superseded-by", "related",
 ]  # fmt: skip
-_BACKLINK_WIKILINK = re.compile(r"!?\[\[([^\]|#]+)(#[^\]|]*)?(?:\|([^\]]+))?\]\]")
 _DATE_FIELDS = ("date", "created", "updated", "reviewed")
 
 
@@ -346,7 +346,7 @@ class SiteModel:
             target = self.vault.resolve(match.group(1))
             return target.title if target else match.group(1)
 
-        return _BACKLINK_WIKILINK.sub(label, line)
+        return WIKILINK.sub(label, line)
 
 
 def _text(value: Any) -> str:

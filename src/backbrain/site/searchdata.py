@@ -13,6 +13,7 @@ import json
 import re
 
 from backbrain.core.note import Note, normalize_heading
+from backbrain.core.text import WIKILINK, wikilink_label
 from backbrain.site.urls import SiteUrls
 
 MAX_KEYWORDS = 40
@@ -20,7 +21,6 @@ SNIPPET_CHARS = 140
 SCAN_CHARS = 1500  # keywords come from the start of long notes: bounded work per note
 PRIORITY_SECTIONS = ("detection signals", "impact", "what it is", "problem", "statement", "when to use")
 _WORD = re.compile(r"[a-z][a-z0-9]{3,}(?:[-'][a-z0-9]+)*")
-_WIKILINK = re.compile(r"!?\[\[([^\]|#]+)(?:#[^\]|]*)?(?:\|([^\]]+))?\]\]")
 _MARKUP = re.compile(r"[`*_>#|\[\]()~=-]+")
 _STOPWORD_TEXT = """about above after again against also because been before being below between both cannot could does
     doing down during each even every from further have having here into itself just more most much must
@@ -32,7 +32,7 @@ STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 def plain_text(markdown: str) -> str:
     """Markdown reduced to words: wikilinks become their label or target, markup characters go."""
-    text = _WIKILINK.sub(lambda m: m.group(2) or m.group(1), markdown)
+    text = WIKILINK.sub(wikilink_label, markdown)
     return " ".join(_MARKUP.sub(" ", text).split())
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 from urllib.parse import quote
 
-from backbrain.core.note import is_valid_id, slugify
+from backbrain.core.note import is_valid_id
+from backbrain.core.text import slugify
 from backbrain.core.vault import Vault
 
 RESERVED = {"note", "tags", "graph", "timeline", "static", "assets", "search", "index"}

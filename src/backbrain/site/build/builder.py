@@ -224,7 +224,7 @@ class SiteBuilder:
                 # here, i.e. the other link targets of the notes that link here
                 for source, _ in old.incoming(note_id) + new.incoming(note_id):
                     touched.add(source.id)
-                    touched |= {link.target_id for link in source.links if link.target_id}
+                    touched |= {t for v in (old, new) for t in v.link_targets(source) if t}
         if new.edges is not old.edges:  # re-indexed: any link may resolve differently now
             for note_id in set(old.notes) | set(new.notes):
                 was = [(s.rel, link.line) for s, link in old.incoming(note_id)]
