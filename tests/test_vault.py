@@ -112,7 +112,9 @@ def _full_view(vault) -> dict:
         "files": [n.rel for n in vault.files],
         "notes": list(vault.notes),
         "attachments": vault.attachments,
-        "targets": [[(link.target, t) for link, t in zip(n.links, vault.link_targets(n), strict=True)] for n in vault.files],
+        "targets": [
+            [(link.target, t) for link, t in zip(n.links, vault.link_targets(n), strict=True)] for n in vault.files
+        ],
         "edges": [(e.source, e.kind, e.target, e.declared_by, e.line) for e in vault.edges],
         "unresolved": [(u.note.rel, u.key, u.value, u.line) for u in vault.unresolved_relations],
         "relations": {i: vault.relations(i) for i in vault.notes},

@@ -413,7 +413,7 @@ def _supersede_cycles(vault: Vault, successors: dict[str, set[str]]) -> Iterator
                 break
             current = nexts[0]
             if current in seen:
-                cycle = [*path[path.index(current):], current]
+                cycle = [*path[path.index(current) :], current]
                 if not reported & set(cycle):
                     reported.update(cycle)
                     note = vault.notes[current]

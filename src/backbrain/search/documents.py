@@ -36,7 +36,6 @@ RELATION_TEXT_KINDS = frozenset({"mitigates", "uses", "risks", "affects", "super
 RACY_NS = 2_000_000_000
 
 
-
 @dataclass
 class Doc:
     """One note as indexed: the weighted text fields plus the metadata filters and graph need."""

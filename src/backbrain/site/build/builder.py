@@ -461,5 +461,3 @@ def _run_share(
             target.write(job.file, page.data)
         results.append((job.file, [fp, out_hash, page.assets], True, wrote))
     return results
-
-
