@@ -36,12 +36,23 @@ def test_init_new_check_cycle(tmp_path: Path):
     assert again.returncode == 3 and str(path) in again.stderr
     assert path.read_text() == text  # refused, untouched
 
+    assert "status: draft" in text  # a fresh note is a draft: its empty sections do not fail the check
     checked = run_cli("check", str(vault), "--format", "json")
-    assert checked.returncode == 1
+    assert checked.returncode == 0, checked.stdout
     payload = json.loads(checked.stdout)
     assert payload["notes"] == 1
-    assert {p["code"] for p in payload["problems"]} == {"BB102"}  # one note alone is no orphan
+    assert {(p["code"], p["severity"]) for p in payload["problems"]} == {("BB102", "warning")}  # no orphan alone
     assert all(p["path"] == "01_patterns/cache-aside.md" for p in payload["problems"])
+    assert run_cli("check", str(vault), "--strict").returncode == 1
+    drafts = json.loads(run_cli("list", "--where", "status=draft", "--format", "json", "--vault", str(vault)).stdout)
+    assert [n["id"] for n in drafts["notes"]] == ["cache-aside"]
+
+    path.write_text(text.replace("status: draft\n", ""))  # finished writing: the same findings are errors
+    finished = json.loads(run_cli("check", str(vault), "--format", "json").stdout)
+    assert {(p["code"], p["severity"]) for p in finished["problems"]} == {("BB102", "error")}
+    assert not json.loads(run_cli("list", "--where", "status=draft", "--format", "json", "--vault", str(vault)).stdout)[
+        "notes"
+    ]
 
 
 def test_new_decision_has_status_and_date(tmp_path: Path):

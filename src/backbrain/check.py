@@ -28,6 +28,13 @@ class Rule:
     name: str
     severity: Severity
     doc: str
+    # The severity in a draft (`status: draft`, a proposed decision): a note just created with
+    # `backbrain new` has empty sections, and must not fail the pre-commit hook until it is finished.
+    draft: Severity | None = None
+
+    @property
+    def draft_severity(self) -> Severity:
+        return self.draft or self.severity
 
 
 RULES: dict[str, Rule] = {
@@ -42,14 +49,16 @@ RULES: dict[str, Rule] = {
         ),
         Rule("BB003", "missing-front-matter", "error", "A note in a typed folder has no front matter."),
         Rule("BB004", "unknown-type", "error", "The `type:` names no built-in or configured entry type."),
-        Rule("BB005", "missing-field", "error", "A field the note's type requires is missing or empty."),
+        Rule("BB005", "missing-field", "error", "A field the note's type requires is missing or empty.", "warning"),
         Rule("BB006", "invalid-value", "error", "A field's value is not one of the allowed values."),
         Rule("BB007", "invalid-date", "error", "A date field is not an ISO 8601 date (YYYY-MM-DD)."),
         Rule("BB008", "invalid-field-type", "error", "A field has the wrong shape (e.g. a string where a list goes)."),
         Rule("BB009", "invalid-id", "warning", "An explicit `id:` is not lowercase-kebab-case."),
         Rule("BB101", "missing-section", "error", "A section the note's type requires is missing."),
-        Rule("BB102", "empty-section", "error", "A required section has a heading but no content."),
-        Rule("BB103", "missing-subsection", "error", "A required H3 inside a required section is missing."),
+        Rule("BB102", "empty-section", "error", "A required section has a heading but no content.", "warning"),
+        Rule(
+            "BB103", "missing-subsection", "error", "A required H3 inside a required section is missing.", "warning"
+        ),
         Rule("BB104", "steps-not-tasks", "warning", "A section that must be a checklist has no `- [ ]` items."),
         Rule("BB201", "broken-link", "error", "A wikilink names no note (by id, alias, title or path)."),
         Rule("BB202", "broken-anchor", "warning", "A `[[note#Heading]]` or `[[note#^block]]` names no heading there."),
@@ -100,8 +109,12 @@ class CheckReport:
         return json.dumps({"notes": self.notes, "problems": [asdict(p) for p in self.problems]}, indent=2)
 
 
-def problem(note: Note, line: int, name: str, message: str) -> Problem:
+def problem(note: Note, line: int, name: str, message: str, *, draft: bool = False) -> Problem:
+    """A finding of rule `name`; `draft` (the note is a draft) applies the rule's draft severity."""
     rule = _BY_NAME[name]
+    if draft and rule.draft is not None:
+        message += " (A draft: finish it before it leaves draft status.)"
+        return Problem(note.rel, line, rule.code, rule.draft, message)
     return Problem(note.rel, line, rule.code, rule.severity, message)
 
 
@@ -154,6 +167,7 @@ def _field_problems(vault: Vault, note: Note, today: dt.date) -> Iterator[Proble
     spec = vault.config.types.get(note.type)
     if spec is None or note.front.error:
         return
+    draft = vault.config.is_draft(note.type, note.meta.get("status"))
     if note.front.present or note.type != PLAIN_NOTE:
         for name in spec.required_fields:
             value = note.meta.get(name)
@@ -163,6 +177,7 @@ def _field_problems(vault: Vault, note: Note, today: dt.date) -> Iterator[Proble
                     note.front.line_of(name) if name in note.meta else 1,
                     "missing-field",
                     f"Missing required field '{name}' for type '{note.type}'.",
+                    draft=draft,
                 )
     for name, value in note.meta.items():
         field = vault.config.field_spec(note.type, name)
@@ -210,6 +225,7 @@ def _section_problems(vault: Vault, note: Note, today: dt.date) -> Iterator[Prob
     spec = vault.config.types.get(note.type)
     if spec is None:
         return
+    draft = vault.config.is_draft(note.type, note.meta.get("status"))
     for title in spec.required_sections:
         section = note.section(title)
         if section is None:
@@ -220,7 +236,7 @@ def _section_problems(vault: Vault, note: Note, today: dt.date) -> Iterator[Prob
                 f"Missing required section '## {title}' for type '{note.type}'.",
             )
         elif section.is_empty:
-            yield problem(note, section.line, "empty-section", f"Section '## {title}' is empty.")
+            yield problem(note, section.line, "empty-section", f"Section '## {title}' is empty.", draft=draft)
         else:
             for sub in spec.subsections.get(title, []):
                 if note.subsection(title, sub) is None:
@@ -229,6 +245,7 @@ def _section_problems(vault: Vault, note: Note, today: dt.date) -> Iterator[Prob
                         section.line,
                         "missing-subsection",
                         f"Section '## {title}' needs a '### {sub}' subsection.",
+                        draft=draft,
                     )
     for title in spec.task_sections:
         section = note.section(title)

@@ -144,7 +144,11 @@ def _copy_starter(result: InitResult, root: Path) -> None:
 def note_template(config: Config, type_name: str, title: str, note_id: str, today: dt.date) -> str:
     """A new note's text: front matter with the type's required fields, and every required section."""
     spec = config.types[type_name]
-    meta: dict[str, object] = {"title": title, "type": type_name, "aliases": [], "tags": [], "summary": ""}
+    meta: dict[str, object] = {"title": title, "type": type_name}
+    status = _draft_status(config, type_name)
+    if status:
+        meta["status"] = status
+    meta.update({"aliases": [], "tags": [], "summary": ""})
     if note_id != slugify(title):
         meta["id"] = note_id
     for name in spec.required_fields:
@@ -157,6 +161,15 @@ def note_template(config: Config, type_name: str, title: str, note_id: str, toda
         for sub in spec.subsections.get(section, []):
             body += [f"### {sub}", "", ""]
     return f"---\n{front}---\n\n" + "\n".join(body).rstrip() + "\n"
+
+
+def _draft_status(config: Config, type_name: str) -> str | None:
+    """The status that marks a new note as a draft, unless the type's `status` field cannot hold it."""
+    draft = config.types[type_name].draft_status
+    field_spec = config.field_spec(type_name, "status")
+    if field_spec is not None and field_spec.kind == "enum" and draft not in field_spec.values:
+        return None
+    return draft or None
 
 
 def _default_for(config: Config, type_name: str, field_name: str, today: dt.date) -> object:

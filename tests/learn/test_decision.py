@@ -44,23 +44,40 @@ def test_new_prints_the_path_of_a_proposed_madr_note(tmp_path: Path):
     assert path == root / "03_decisions" / "adopt-kafka.md"
     meta = parse_front_matter(path.read_text()).data
     assert meta["status"] == "proposed" and meta["date"] == dt.date.today().isoformat() and meta["deciders"] == []
+    refused = run_cli("decision", "accept", "adopt-kafka", "--vault", str(root))
+    assert refused.returncode == 3 and parse_front_matter(path.read_text()).data["status"] == "proposed"
+    assert "'## Context', '## Options considered', '## Decision', '## Tradeoffs', '## Outcome'" in refused.stderr
+    _fill_sections(path)
     accepted = run_cli("decision", "accept", "adopt-kafka", "--vault", str(root))
     assert accepted.returncode == 0 and parse_front_matter(path.read_text()).data["status"] == "accepted"
     again = run_cli("decision", "accept", "adopt-kafka", "--vault", str(root))
     assert again.returncode == 0 and "already accepted" in again.stdout
 
 
+def _fill_sections(path: Path) -> None:
+    text = path.read_text()
+    for section in ("Context", "Options considered", "Decision", "Tradeoffs", "Outcome"):
+        text = text.replace(f"## {section}\n", f"## {section}\n\nWritten: {section.lower()}.\n", 1)
+    path.write_text(text)
+
+
 def test_supersede_updates_both_notes_changing_only_those_keys(tmp_path: Path):
     root = _vault(tmp_path)
     new_path = root / "03_decisions" / "use-redis.md"
     new_before = new_path.read_text()
-    result = run_cli("decision", "supersede", "use-postgres", "use-redis", "--vault", str(root))
+    old_before = (root / "03_decisions" / "use-postgres.md").read_text()
+    proposed = run_cli("decision", "supersede", "use-postgres", "use-redis", "--vault", str(root))
+    assert proposed.returncode == 3 and "use-redis' is proposed" in proposed.stderr and "--accept" in proposed.stderr
+    assert new_path.read_text() == new_before and (root / "03_decisions" / "use-postgres.md").read_text() == old_before
+    result = run_cli("decision", "supersede", "use-postgres", "use-redis", "--accept", "--vault", str(root))
     assert result.returncode == 0, result.stderr
     old_after = (root / "03_decisions" / "use-postgres.md").read_text()
     assert old_after == OLD.replace("status: accepted", "status: superseded").replace(
         "related: [caching]\n", "related: [caching]\nsuperseded-by: [use-redis]\n"
     )
-    assert new_path.read_text() == new_before.replace("\n---\n", "\nsupersedes: [use-postgres]\n---\n", 1)
+    assert new_path.read_text() == new_before.replace("status: proposed", "status: accepted").replace(
+        "\n---\n", "\nsupersedes: [use-postgres]\n---\n", 1
+    )
     timeline = json.loads(run_cli("decision", "timeline", "--format", "json", "--vault", str(root)).stdout)
     entries = {e["id"]: e for e in timeline["decisions"]}
     assert [e["id"] for e in timeline["decisions"]] == ["use-postgres", "use-redis"]  # by date
@@ -94,7 +111,7 @@ def test_a_failed_second_rename_restores_the_first_file(tmp_path: Path, monkeypa
 
     monkeypatch.setattr(decision, "_replace", flaky_replace)
     with pytest.raises(OSError, match="No space"):
-        decision.supersede_decision(load_vault(root), "use-postgres", "use-redis")
+        decision.supersede_decision(load_vault(root), "use-postgres", "use-redis", accept=True)
     assert calls == ["use-redis.md", "use-postgres.md"]  # the first rename happened, then was undone
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # no temp files left either
 
@@ -102,10 +119,25 @@ def test_a_failed_second_rename_restores_the_first_file(tmp_path: Path, monkeypa
 def test_cycles_through_a_chain_are_refused(tmp_path: Path):
     root = _vault(tmp_path)
     vault = load_vault(root)
-    decision.new_decision(vault, "Use Valkey", today=dt.date(2024, 6, 1))
-    decision.supersede_decision(load_vault(root), "use-postgres", "use-redis")
-    decision.supersede_decision(load_vault(root), "use-redis", "use-valkey")
+    _fill_sections(decision.new_decision(vault, "Use Valkey", today=dt.date(2024, 6, 1)))
+    decision.supersede_decision(load_vault(root), "use-postgres", "use-redis", accept=True)
+    decision.supersede_decision(load_vault(root), "use-redis", "use-valkey", accept=True)
     with pytest.raises(RefusedError, match="cycle"):
         decision.supersede_decision(load_vault(root), "use-valkey", "use-postgres")
     chain = {e.id: e.chain for e in decision.decision_timeline(load_vault(root))}
     assert chain["use-redis"] == ["use-postgres", "use-redis", "use-valkey"]
+
+
+def test_new_numbers_records_when_the_vaults_decisions_are_numbered(tmp_path: Path):
+    root = _vault(tmp_path)
+    plain = run_cli("decision", "new", "Adopt Kafka", "--vault", str(root))
+    assert Path(plain.stdout.strip()).name == "adopt-kafka.md"  # nothing numbered yet: the slug
+    for name in ("adr-0009-pick-a-queue.md", "adr-0010-pick-a-cache.md"):
+        (root / "03_decisions" / name).write_text(OLD.replace("Use PostgreSQL", name[9:-3]))
+    numbered = run_cli("decision", "new", "Use Kafka for events", "--vault", str(root))
+    assert numbered.returncode == 0, numbered.stderr
+    assert Path(numbered.stdout.strip()) == root / "03_decisions" / "adr-0011-use-kafka-for-events.md"
+    listed = json.loads(run_cli("list", "--where", "status=proposed", "--format", "json", "--vault", str(root)).stdout)
+    assert "adr-0011-use-kafka-for-events" in {n["id"] for n in listed["notes"]}
+    explicit = run_cli("decision", "new", "Other", "--id", "other-choice", "--vault", str(root))
+    assert Path(explicit.stdout.strip()).name == "other-choice.md"  # --id wins

@@ -86,3 +86,21 @@ def test_build_refuses_a_folder_it_did_not_make(tmp_path: Path, cli: Cli) -> Non
     result = cli("build", "--vault", str(root), "--out", str(precious))
     assert result.returncode == 3 and "refusing to replace it" in result.stderr
     assert "Traceback" not in result.stderr and (precious / "keep.txt").read_text() == "mine"
+
+
+def test_drafts_are_marked_on_their_page_and_in_their_type_listing(tmp_path: Path, cli: Cli) -> None:
+    vault = tmp_path / "v"
+    assert cli("init", str(vault)).returncode == 0
+    cli("new", "pattern", "Bulkhead", "--vault", str(vault))
+    finished = Path(cli("new", "pattern", "Retry", "--vault", str(vault)).stdout.strip())
+    finished.write_text(finished.read_text().replace("status: draft\n", ""))
+    out = tmp_path / "site"
+    built = cli("build", "--vault", str(vault), "--out", str(out), env={"XDG_CACHE_HOME": str(tmp_path / "c")})
+    assert built.returncode == 0, built.stderr
+    draft_page = HTMLParser((out / "note" / "bulkhead" / "index.html").read_text())
+    badge = draft_page.css_first(".note-header .badge-draft")
+    assert badge is not None and badge.text() == "draft"
+    assert HTMLParser((out / "note" / "retry" / "index.html").read_text()).css_first(".badge-draft") is None
+    listing = HTMLParser((out / "patterns" / "index.html").read_text())
+    marked = {li.css_first("a").text(): li.css_first(".badge-draft") is not None for li in listing.css(".note-list li")}
+    assert marked == {"Bulkhead": True, "Retry": False}

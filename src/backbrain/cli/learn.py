@@ -636,7 +636,7 @@ def _writable(vault_dir: Path | None, action: str) -> Vault:
 @click.option("--id", "note_id", default=None, help="Id to use instead of the title's slug.")
 @vault_option
 def decision_new_cmd(title: str, note_id: str | None, vault_dir: Path | None) -> None:
-    """A new decision (status proposed, today's date); prints its path."""
+    """A new decision (status proposed, today's date; numbered when the vault's are); prints its path."""
     from backbrain.learn.decision import new_decision
 
     click.echo(str(new_decision(_writable(vault_dir, "record a decision"), title, note_id=note_id)))
@@ -646,7 +646,7 @@ def decision_new_cmd(title: str, note_id: str | None, vault_dir: Path | None) ->
 @click.argument("decision_id", metavar="ID")
 @vault_option
 def decision_accept_cmd(decision_id: str, vault_dir: Path | None) -> None:
-    """Mark a proposed decision as accepted."""
+    """Mark a proposed decision as accepted (refused while a required section is missing or empty)."""
     from backbrain.learn.decision import accept_decision
 
     note, changed = accept_decision(_writable(vault_dir, "accept a decision"), decision_id)
@@ -656,12 +656,13 @@ def decision_accept_cmd(decision_id: str, vault_dir: Path | None) -> None:
 @decision_cmd.command("supersede")
 @click.argument("old_id", metavar="OLD")
 @click.argument("new_id", metavar="NEW")
+@click.option("--accept", is_flag=True, help="Also accept NEW when it is still proposed (same all-or-nothing write).")
 @vault_option
-def decision_supersede_cmd(old_id: str, new_id: str, vault_dir: Path | None) -> None:
-    """NEW supersedes OLD: both notes change together, or neither does."""
+def decision_supersede_cmd(old_id: str, new_id: str, accept: bool, vault_dir: Path | None) -> None:
+    """NEW supersedes OLD: both notes change together, or neither does. NEW must be accepted."""
     from backbrain.learn.decision import supersede_decision
 
-    result = supersede_decision(_writable(vault_dir, "supersede a decision"), old_id, new_id)
+    result = supersede_decision(_writable(vault_dir, "supersede a decision"), old_id, new_id, accept=accept)
     if not result.changed:
         click.echo(f"{result.new.id} already supersedes {result.old.id}; nothing changed.")
         return

@@ -26,6 +26,7 @@ FieldKind = Literal["str", "list", "date", "bool", "int", "enum", "any"]
 PROGRESS_VALUES = ["not-started", "in-progress", "completed"]
 PHASE_VALUES = ["study", "build", "audit"]
 DECISION_STATUSES = ["proposed", "accepted", "rejected", "deprecated", "superseded"]
+DRAFT_STATUS = "draft"
 
 
 # msgspec rather than pydantic: the same strict validation of backbrain.toml (unknown keys are
@@ -48,6 +49,9 @@ class TypeSpec(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     required_fields: list[str] = msgspec.field(default_factory=lambda: ["title"])
     fields: dict[str, FieldSpec] = msgspec.field(default_factory=dict)  # type-specific fields
     task_sections: list[str] = msgspec.field(default_factory=list)  # sections that must be task lists
+    # The `status:` a new note of this type gets, and that marks it as a draft (its empty sections
+    # are warnings, not errors, until the status changes): "draft", or "proposed" for decisions.
+    draft_status: str = DRAFT_STATUS
 
 
 class TypeOverride(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -60,6 +64,7 @@ class TypeOverride(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     required_fields: list[str] | msgspec.UnsetType = msgspec.UNSET
     fields: dict[str, FieldSpec] | msgspec.UnsetType = msgspec.UNSET
     task_sections: list[str] | msgspec.UnsetType = msgspec.UNSET
+    draft_status: str | msgspec.UnsetType = msgspec.UNSET
 
 
 class CheckConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -110,6 +115,7 @@ COMMON_FIELDS: dict[str, FieldSpec] = {
     "aliases": FieldSpec(kind="list", doc="Other names the note resolves and is searched by."),
     "tags": FieldSpec(kind="list"),
     "summary": FieldSpec(kind="str", doc="One line shown in listings and search."),
+    "status": FieldSpec(kind="str", doc="`draft` while the note is being written (what `new` sets)."),
     "progress": FieldSpec(kind="enum", values=PROGRESS_VALUES),
     "phase": FieldSpec(kind="enum", values=PHASE_VALUES),
     "related": FieldSpec(kind="list"),
@@ -149,6 +155,7 @@ BUILTIN_TYPES: dict[str, TypeSpec] = {
         label="Decisions",
         required_sections=["Context", "Options considered", "Decision", "Tradeoffs", "Outcome"],
         required_fields=["title", "status", "date"],
+        draft_status="proposed",
         fields={
             "status": FieldSpec(kind="enum", values=DECISION_STATUSES),
             "date": FieldSpec(kind="date"),
@@ -246,6 +253,11 @@ class Config:
         if spec and spec.folder:
             return spec.folder
         return next((folder for folder, name in self.folders.items() if name == type_name), None)
+
+    def is_draft(self, type_name: str, status: object) -> bool:
+        """A note whose `status:` is its type's draft status (`status: draft`; a proposed decision)."""
+        spec = self.types.get(type_name)
+        return isinstance(status, str) and status.strip().lower() == (spec.draft_status if spec else DRAFT_STATUS)
 
     def field_spec(self, type_name: str, field: str) -> FieldSpec | None:
         spec = self.types.get(type_name)

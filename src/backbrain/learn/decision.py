@@ -12,13 +12,15 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 import tempfile
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from backbrain.core.note import Note
+from backbrain.core.note import Note, slugify
 from backbrain.core.vault import Vault, relation_values
 from backbrain.errors import RefusedError, UsageError
 from backbrain.fsutil import fsync_dir
@@ -26,11 +28,28 @@ from backbrain.learn.progress import FieldValue, set_front_matter_values
 from backbrain.scaffold import create_note
 
 DECISION = "decision"
+# A numbered record's id: "adr-0007-...", "0007-..." (Nygard's adr-tools), "ADR-12-...".
+_NUMBERED = re.compile(r"^(?P<prefix>[a-z]+-)?(?P<number>\d+)-")
 
 
 def new_decision(vault: Vault, title: str, *, today: dt.date | None = None, note_id: str | None = None) -> Path:
-    """A new MADR decision: status proposed, today's date, no deciders yet."""
+    """A new MADR decision: status proposed, today's date, no deciders yet; numbered like the
+    vault's other records when they are numbered (`adr-0011-use-kafka` after `adr-0010-...`)."""
+    note_id = note_id or next_decision_id(vault, title)
     return create_note(vault, DECISION, title, note_id=note_id, today=today, extra={"deciders": []})
+
+
+def next_decision_id(vault: Vault, title: str) -> str:
+    """The title's slug, after the next record number when the vault's decisions are numbered: the
+    most common prefix and the widest number seen, so "adr-0010" is followed by "adr-0011"."""
+    slug = slugify(title)
+    found = [m for note in vault.by_type(DECISION) if (m := _NUMBERED.match(note.path.stem.lower()))]
+    if not found or not slug:
+        return slug
+    prefix = Counter(m["prefix"] or "" for m in found).most_common(1)[0][0]
+    width = max(len(m["number"]) for m in found)
+    number = max(int(m["number"]) for m in found) + 1
+    return f"{prefix}{number:0{width}d}-{_NUMBERED.sub('', slug) or slug}"
 
 
 def _decision(vault: Vault, decision_id: str) -> Note:
@@ -48,19 +67,39 @@ def _status(note: Note) -> str:
 
 
 def accept_decision(vault: Vault, decision_id: str) -> tuple[Note, bool]:
-    """Set status: accepted. Returns (note, changed); a superseded or rejected one is refused."""
+    """Set status: accepted. Returns (note, changed); a superseded or rejected one is refused, and
+    so is one whose required sections are still missing or empty (an accepted record is final)."""
     note = _decision(vault, decision_id)
     status = _status(note)
     if status == "accepted":
         return note, False
+    _require_acceptable(vault, note, status)
+    text = note.path.read_text(encoding="utf-8")
+    _write_all([(note.path, set_front_matter_values(text, {"status": "accepted"}))])
+    return note, True
+
+
+def unfinished_sections(vault: Vault, note: Note) -> list[str]:
+    """The required sections of the note's type that are missing or empty, in the type's order."""
+    spec = vault.config.types.get(note.type)
+    required = spec.required_sections if spec else []
+    return [title for title in required if (found := note.section(title)) is None or found.is_empty]
+
+
+def _require_acceptable(vault: Vault, note: Note, status: str) -> None:
     if status in ("superseded", "rejected", "deprecated"):
         raise RefusedError(
             f"'{note.id}' is {status}; accepting it again would contradict its record.",
             hint="Write a new decision with `backbrain decision new` and let it supersede this one.",
         )
-    text = note.path.read_text(encoding="utf-8")
-    _write_all([(note.path, set_front_matter_values(text, {"status": "accepted"}))])
-    return note, True
+    unfinished = unfinished_sections(vault, note)
+    if unfinished:
+        names = ", ".join(f"'## {title}'" for title in unfinished)
+        raise RefusedError(
+            f"'{note.id}' cannot be accepted: {names} {'is' if len(unfinished) == 1 else 'are'} missing or empty "
+            f"in {note.rel}.",
+            hint="Write those sections, then accept it again.",
+        )
 
 
 def _supersede_chain(vault: Vault, start: str) -> set[str]:
@@ -83,9 +122,12 @@ class SupersedeResult:
     changed: list[Path] = field(default_factory=list)
 
 
-def supersede_decision(vault: Vault, old_id: str, new_id: str) -> SupersedeResult:
+def supersede_decision(vault: Vault, old_id: str, new_id: str, *, accept: bool = False) -> SupersedeResult:
     """NEW supersedes OLD: NEW gets `supersedes: [OLD]`, OLD gets status superseded and
-    `superseded-by: [NEW]`. Both files change, or neither does."""
+    `superseded-by: [NEW]`. Both files change, or neither does.
+
+    A successor that is still proposed is refused (the old record would point at a draft) unless
+    `accept`, which accepts NEW in the same all-or-nothing write."""
     old, new = _decision(vault, old_id), _decision(vault, new_id)
     if old.id == new.id:
         raise UsageError("A decision cannot supersede itself.")
@@ -94,7 +136,17 @@ def supersede_decision(vault: Vault, old_id: str, new_id: str) -> SupersedeResul
             f"'{old.id}' already supersedes '{new.id}' (directly or through others); this would make a cycle.",
             hint="Supersede the newest decision in the chain instead.",
         )
+    new_status = _status(new)
+    if new_status != "accepted":
+        if not accept:
+            raise RefusedError(
+                f"'{new.id}' is {new_status}; only an accepted decision can supersede '{old.id}'.",
+                hint=f"Accept it first (backbrain decision accept {new.id}), or pass --accept to do both at once.",
+            )
+        _require_acceptable(vault, new, new_status)
     new_updates: dict[str, FieldValue] = {"supersedes": _with(new.meta.get("supersedes"), old.id)}
+    if accept and new_status != "accepted":
+        new_updates["status"] = "accepted"
     old_updates: dict[str, FieldValue] = {
         "status": "superseded",
         "superseded-by": _with(old.meta.get("superseded-by"), new.id),

@@ -177,7 +177,7 @@ class SiteModel:
         notes = self.by_type.get(type_name, [])
         rows = []
         for note in notes:
-            row = self.ref(note) | {"tags": note.tags[:6], "progress": note.progress}
+            row = self.ref(note) | {"tags": note.tags[:6], "progress": note.progress, "draft": self.draft(note)}
             if type_name == "decision":
                 row |= {"status": _text(note.meta.get("status")), "date": date_of(note, "date")}
             rows.append(row)
@@ -283,6 +283,7 @@ class SiteModel:
                 "summary": note.summary, "aliases": note.aliases, "progress": note.progress, "phase": note.phase,
                 "tags": [(tag, self.urls.tag(tag)) for tag in note.tags], "fields": self._fields(note),
                 "tasks": (sum(t.done for t in note.tasks), len(note.tasks)), "resources": _resources(note),
+                "draft": self.draft(note),
             },
             "body_digest": note_digest(note),
             "links": links,
@@ -295,6 +296,11 @@ class SiteModel:
         if self.live:
             ctx["problems"] = self.problems(note)
         return ctx
+
+    def draft(self, note: Note) -> str:
+        """The note's draft status ("draft", "proposed" for a decision), or "" when it is not a draft."""
+        status = note.meta.get("status")
+        return str(status).strip().lower() if self.vault.config.is_draft(note.type, status) else ""
 
     def problems(self, note: Note) -> list[tuple[int, str, str, str]]:
         """`backbrain check`'s findings for one note, shown on its page while serving."""
