@@ -6,8 +6,10 @@ Usage: bench/labs_docs.py [--check] [NAME ...]
 Runs every lab (or the named ones) with its default parameters and seed, then rewrites the block
 between `<!-- lab:NAME:begin -->` and `<!-- lab:NAME:end -->` in docs/labs.md (citation, what the
 lab demonstrates, defaults, the results table, the plot) and writes the plot to docs/labs/NAME.svg.
-The prose around the blocks is hand-written and left alone. Prints each lab's wall-clock runtime.
-With --check nothing is written; the exit status is 1 if the docs are out of date.
+The prose around the blocks is hand-written and left alone. It also writes the starter's shipped
+result (src/backbrain/starter/labs/NAME/result.json and plot.svg), so notes with `lab: NAME` show
+the current default run. Prints each lab's wall-clock runtime. With --check nothing is written;
+the exit status is 1 if the docs or the starter's results are out of date.
 """
 
 from __future__ import annotations
@@ -21,11 +23,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from backbrain.core.location import starter_root  # noqa: E402
 from backbrain.fsutil import atomic_write_bytes, atomic_write_text  # noqa: E402
 from backbrain.labs import LabInfo, LabResult, list_labs, run_lab  # noqa: E402
-from backbrain.labs.outputs import render_svg  # noqa: E402
+from backbrain.labs.outputs import render_json, render_svg  # noqa: E402
+from backbrain.labs.table import table_rows  # noqa: E402
 
 DOC = ROOT / "docs" / "labs.md"
+CHECKED = {"published": "a published result", "theory": "theory", "shape": "the shape only"}
 PLOTS = ROOT / "docs" / "labs"
 
 
@@ -35,6 +40,8 @@ def block(info: LabInfo, result: LabResult) -> str:
         f"**Source:** {info.source}.",
         "",
         f"**Demonstrates:** {', '.join(f'`{note}`' for note in info.notes)}.",
+        "",
+        f"**Checked against:** {CHECKED[info.checked_against]}: {info.checked_how}.",
         "",
         f"**Defaults** (`backbrain lab run {info.name}`, seed {result.seed}): {defaults}.",
         "",
@@ -46,24 +53,13 @@ def block(info: LabInfo, result: LabResult) -> str:
 
 
 def table(result: LabResult) -> list[str]:
-    metrics: list[str] = []
-    for values in result.variants.values():
-        metrics.extend(m for m in values if m not in metrics)
+    metrics, cells = table_rows(result.variants)
     rows = [
         "| variant | " + " | ".join(f"`{m}`" for m in metrics) + " |",
         "|---|" + "---:|" * len(metrics),
     ]
-    for variant, values in result.variants.items():
-        rows.append(f"| `{variant}` | " + " | ".join(cell(values.get(m)) for m in metrics) + " |")
+    rows.extend(f"| `{variant}` | " + " | ".join(values) + " |" for variant, values in cells)
     return rows
-
-
-def cell(value: float | int | None) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return f"{value:,.3f}".rstrip("0").rstrip(".") or "0"
 
 
 def splice(doc: str, name: str, body: str) -> str:
@@ -91,11 +87,17 @@ def main() -> int:
         svg = render_svg(result)
         if svg is None:
             raise SystemExit("matplotlib is needed to draw the plots: pip install -e '.[plots]'")
-        target = PLOTS / f"{info.name}.svg"
-        if not target.exists() or target.read_bytes() != svg:
-            stale.append(str(target.relative_to(ROOT)))
-            if not args.check:
-                atomic_write_bytes(target, svg)
+        shipped = starter_root() / "labs" / info.name
+        targets = {
+            PLOTS / f"{info.name}.svg": svg,
+            shipped / "plot.svg": svg,
+            shipped / "result.json": render_json(result),
+        }
+        for target, content in targets.items():
+            if not target.exists() or target.read_bytes() != content:
+                stale.append(str(target.relative_to(ROOT)))
+                if not args.check:
+                    atomic_write_bytes(target, content)
     if doc != original:
         stale.append(str(DOC.relative_to(ROOT)))
         if not args.check:

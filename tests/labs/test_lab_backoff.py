@@ -85,9 +85,20 @@ def test_retry_budget_window_expires():
     assert sum(budget.try_retry(10.0) for _ in range(10)) == 2
 
 
-def test_retry_budget_floor_allows_retries_on_a_quiet_service():
-    budget = RetryBudget(ratio=0.2, min_per_s=1, ttl_s=10)  # Finagle-style floor: 10 per TTL
-    assert sum(budget.try_retry(0.0) for _ in range(20)) == 10
+def test_retry_budget_floor_is_a_rate_per_second_not_a_burst():
+    budget = RetryBudget(ratio=0.2, min_per_s=2, ttl_s=10)  # a quiet service: no requests recorded
+    assert sum(budget.try_retry(0.0) for _ in range(20)) == 2  # two in this second, not 2 x TTL = 20
+    assert not budget.try_retry(0.5)
+    assert sum(budget.try_retry(1.0) for _ in range(20)) == 2  # the next second allows two more
+    assert sum(sum(budget.try_retry(float(s)) for _ in range(5)) for s in range(2, 10)) == 16
+
+
+def test_retry_budget_floor_adds_nothing_while_the_ratio_allows_more():
+    budget = RetryBudget(ratio=0.5, min_per_s=1, ttl_s=10)
+    for _ in range(100):
+        budget.record_request(0.0)
+    assert sum(budget.try_retry(0.0) for _ in range(200)) == 50  # the ratio's 50; the floor is spent inside it
+    assert budget.balance(0.0) == 0
 
 
 def test_retry_budget_refuses_nonsense():

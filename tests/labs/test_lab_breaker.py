@@ -92,6 +92,54 @@ def test_half_open_reopens_when_probes_fail():
     assert [s for _, s in cb.transitions] == [State.OPEN, State.HALF_OPEN, State.OPEN, State.HALF_OPEN]
 
 
+def test_half_open_decides_only_when_every_probe_has_reported():
+    # A breaker that judged on the first probe would reopen here on one failure in three (33%).
+    cb = breaker()
+    record(cb, [True] * 10, now=0.0)
+    for _ in range(3):
+        assert cb.try_acquire(5.0)
+    cb.on_error(5.1)
+    assert cb.state is State.HALF_OPEN
+    cb.on_success(5.2)
+    assert cb.state is State.HALF_OPEN
+    cb.on_success(5.3)
+    assert cb.state is State.CLOSED
+
+
+def test_half_open_does_not_close_on_a_first_successful_probe():
+    cb = breaker()
+    record(cb, [True] * 10, now=0.0)
+    for _ in range(3):
+        assert cb.try_acquire(5.0)
+    cb.on_success(5.1)
+    assert cb.state is State.HALF_OPEN
+    cb.on_error(5.2)
+    cb.on_error(5.3)  # 2 of 3 failed
+    assert cb.state is State.OPEN
+
+
+def test_max_wait_in_half_open_reopens_when_probes_hang():
+    cb = breaker(max_wait_duration_in_half_open_state=2.0)
+    record(cb, [True] * 10, now=0.0)
+    assert cb.try_acquire(5.0) and cb.try_acquire(5.0)  # two probes out, neither answers
+    assert cb.state is State.HALF_OPEN
+    assert cb.try_acquire(6.9)  # the third probe, still within the 2 s
+    assert not cb.try_acquire(7.0)  # 2 s in half-open without a verdict: open again
+    assert cb.state is State.OPEN
+    cb.on_success(7.5)  # a late probe answer changes nothing while open
+    assert cb.state is State.OPEN
+    assert not cb.try_acquire(11.9) and cb.try_acquire(12.0)  # the full open wait again, from 7.0
+    assert [s for _, s in cb.transitions] == [State.OPEN, State.HALF_OPEN, State.OPEN, State.HALF_OPEN]
+
+
+def test_max_wait_zero_waits_for_every_probe():
+    cb = breaker()  # the default, 0: wait however long the probes take
+    record(cb, [True] * 10, now=0.0)
+    assert cb.try_acquire(5.0)
+    assert cb.try_acquire(1000.0)  # still half-open, admitting its second probe
+    assert cb.state is State.HALF_OPEN
+
+
 def test_results_reported_while_open_do_not_change_state():
     cb = breaker()
     record(cb, [True] * 10)
@@ -114,6 +162,7 @@ def test_minimum_calls_is_capped_at_the_window_size():
         {"sliding_window_size": 0},
         {"permitted_number_of_calls_in_half_open_state": 0},
         {"wait_duration_in_open_state": -1},
+        {"max_wait_duration_in_half_open_state": -1},
     ],
 )
 def test_refuses_nonsense_configuration(kw):

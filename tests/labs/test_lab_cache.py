@@ -40,10 +40,10 @@ def test_xfetch_expensive_values_refresh_earlier():
 
 def test_xfetch_misses_and_expired_entries_always_recompute():
     cache: XFetchCache[str, int] = XFetchCache(rng=random.Random(4))
-    assert cache.lookup("k", 0.0) == (None, True)
+    assert cache.lookup("k", 0.0) == (None, True, False)
     cache.store("k", 1, delta=0.1, ttl=10.0, now=0.0)
-    assert cache.lookup("k", 10.0) == (None, True)
-    assert cache.lookup("k", 0.0) == (1, False)  # 10 s ahead with delta 0.1: exp(-100)
+    assert cache.lookup("k", 10.0) == (None, True, False)
+    assert cache.lookup("k", 0.0) == (1, False, True)  # 10 s ahead with delta 0.1: exp(-100)
 
 
 def test_xfetch_beta_zero_is_a_plain_ttl_cache():
@@ -59,6 +59,22 @@ def test_xfetch_fetch_measures_delta_with_the_clock():
     entry = cache.entry("k")
     assert entry is not None and entry.delta == 2.0 and entry.expiry == 62.0
     assert cache.fetch("k", lambda: "again", ttl=60.0, clock=clock) == "fresh"
+
+
+def test_xfetch_fetch_serves_a_cached_none_without_recomputing():
+    # "no such user" is a value worth caching; treating None as a miss recomputed it on every read.
+    clock = iter([0.0, 0.0, 1.0, 2.0, 3.0]).__next__
+    cache: XFetchCache[str, str | None] = XFetchCache(rng=random.Random(7))
+    calls: list[int] = []
+
+    def load() -> None:
+        calls.append(1)
+
+    assert cache.fetch("k", load, ttl=60.0, clock=clock) is None
+    assert cache.fetch("k", load, ttl=60.0, clock=clock) is None
+    assert cache.fetch("k", load, ttl=60.0, clock=clock) is None
+    assert calls == [1]
+    assert cache.lookup("k", 4.0).hit
 
 
 def test_xfetch_refuses_negative_beta():

@@ -30,7 +30,10 @@ def test_run_json_prints_exactly_the_result_and_writes_into_the_vault(tmp_path):
     assert list(data) == ["lab", "params", "seed", "variants"]
     assert data["lab"] == "rate-limiters" and data["seed"] == 5 and data["params"]["duration_s"] == 20.0
     assert list(data["variants"]) == ["fixed-window", "sliding-log", "sliding-counter", "token-bucket"]
-    assert all(set(m) == {"max_burst_ratio", "disagreement_pct", "bytes_per_key"} for m in data["variants"].values())
+    assert all(
+        set(m) == {"max_burst_ratio", "wrong_decision_pct", "disagreement_pct", "bytes_per_key"}
+        for m in data["variants"].values()
+    )
     folder = vault / "labs" / "rate-limiters"
     assert json.loads((folder / "result.json").read_text()) == data
     assert (folder / "plot.svg").read_text().count("<svg") == 1

@@ -12,28 +12,81 @@ import pytest
 
 from backbrain.labs import run_lab
 
-# --- queueing: M/M/1 against rho / (1 - rho) -------------------------------------------------
+# --- queueing: M/M/1 against rho / (1 - rho), M/M/c against Erlang C ---------------------------
 
 
 @pytest.mark.parametrize("rho", [0.5, 0.8])
 def test_mm1_mean_in_system_within_5_percent_of_theory(default_run, rho):
-    m = default_run("queueing").variants[f"rho-{rho:g}"]
+    m = default_run("queueing").variants[f"mm1-rho-{rho:g}"]
     assert m["theory_mean_in_system"] == pytest.approx(rho / (1 - rho), abs=1e-3)
     assert m["mean_in_system"] == pytest.approx(rho / (1 - rho), rel=0.05)
     assert m["mean_response_ms"] == pytest.approx(10.0 / (1 - rho), rel=0.05)
+    # M/M/1 response time is exponential with rate mu - lambda: p99 = ln(100) x service / (1 - rho).
+    assert m["theory_p99_response_ms"] == pytest.approx(math.log(100) * 10.0 / (1 - rho), rel=1e-4)
+    assert m["p99_response_ms"] == pytest.approx(m["theory_p99_response_ms"], rel=0.08)
+    assert m["p50_response_ms"] == pytest.approx(math.log(2) * 10.0 / (1 - rho), rel=0.08)
 
 
-def test_mm1_obeys_littles_law(default_run):
-    # L (time-average count) and W (per-request response) are measured independently.
+def erlang_c_by_hand(c: int, a: float) -> float:
+    """Erlang C written out term by term, independently of the lab's recurrence."""
+    top = a**c / math.factorial(c) * c / (c - a)
+    return top / (sum(a**k / math.factorial(k) for k in range(c)) + top)
+
+
+def test_erlang_c_matches_the_textbook_values():
+    from backbrain.labs.sims.queueing import erlang_c
+
+    assert erlang_c(1, 0.5) == pytest.approx(0.5)  # M/M/1: P(wait) = rho
+    assert erlang_c(2, 1.0) == pytest.approx(1 / 3)  # a = 1, c = 2: (1/2 x 2) / (1 + 1 + 1) = 1/3
+    for c, a in ((4, 2.0), (4, 3.6), (10, 8.0), (32, 30.0)):
+        assert erlang_c(c, a) == pytest.approx(erlang_c_by_hand(c, a), rel=1e-12)
+
+
+@pytest.mark.parametrize("rho", [0.5, 0.8])
+def test_mmc_mean_response_matches_erlang_c(default_run, rho):
+    result = default_run("queueing")
+    c, service = result.params["servers"], result.params["service_ms"]
+    m = result.variants[f"mm{c}-rho-{rho:g}"]
+    mu = 1 / service
+    expected = erlang_c_by_hand(c, c * rho) / (c * mu - c * rho * mu) + service
+    assert m["theory_mean_response_ms"] == pytest.approx(expected, rel=1e-4)
+    assert m["mean_response_ms"] == pytest.approx(expected, rel=0.05)
+    assert m["p99_response_ms"] == pytest.approx(m["theory_p99_response_ms"], rel=0.08)
+    # Pooling: c servers behind one queue at the same utilization wait far less than one.
+    assert m["mean_response_ms"] < 0.7 * result.variants[f"mm1-rho-{rho:g}"]["mean_response_ms"]
+
+
+def test_queueing_obeys_littles_law_with_the_measured_throughput(default_run):
+    # L (time-average count), lambda' (completions / run time) and W (per-request response) are
+    # three measurements; a run that starts and ends empty satisfies L = lambda' W exactly, up to
+    # the output's rounding. Closed-form numbers (L and W from theory) miss it by the sampling
+    # error of lambda', about 1/sqrt(customers), far above that rounding.
     for name, m in default_run("queueing").variants.items():
-        rho = float(name.removeprefix("rho-"))
-        arrival_rate_per_ms = rho / 10.0
-        assert m["mean_in_system"] == pytest.approx(arrival_rate_per_ms * m["mean_response_ms"], rel=0.03)
+        little = m["throughput_per_s"] / 1000.0 * m["mean_response_ms"]
+        assert m["mean_in_system"] == pytest.approx(little, rel=2e-4, abs=2e-4), name
+
+
+def test_queueing_reports_simulated_values_not_the_closed_form():
+    # A short run at two seeds: the simulated numbers move with the seed and sit visibly off the
+    # theory, while Little's law between the measured quantities still holds exactly.
+    runs = [run_lab("queueing", {"customers": "3000", "rhos": "0.5,0.8"}, seed=s).variants for s in (1, 2)]
+    for name in runs[0]:
+        a, b = runs[0][name], runs[1][name]
+        assert a["mean_in_system"] != b["mean_in_system"]
+        assert a["p99_response_ms"] != b["p99_response_ms"]
+        assert a["throughput_per_s"] != b["throughput_per_s"]
+        for m in (a, b):
+            assert m["mean_in_system"] != pytest.approx(m["theory_mean_in_system"], rel=1e-3)
+            little = m["throughput_per_s"] / 1000.0 * m["mean_response_ms"]
+            assert m["mean_in_system"] == pytest.approx(little, rel=2e-4, abs=2e-4), name
 
 
 def test_mm1_latency_explodes_toward_saturation(default_run):
     v = default_run("queueing").variants
-    assert v["rho-0.9"]["mean_response_ms"] > 4 * v["rho-0.5"]["mean_response_ms"]
+    assert v["mm1-rho-0.9"]["mean_response_ms"] > 4 * v["mm1-rho-0.5"]["mean_response_ms"]
+    assert (
+        v["mm1-rho-0.9"]["p999_response_ms"] > v["mm1-rho-0.9"]["p99_response_ms"] > v["mm1-rho-0.9"]["p50_response_ms"]
+    )
 
 
 # --- consistent hashing ------------------------------------------------------------------------
@@ -67,7 +120,28 @@ def test_ring_spread_shrinks_roughly_as_one_over_sqrt_vnodes(default_run):
         assert v[f"ring-{k}"]["keys_moved_pct"] == pytest.approx(100 / (n + 1), abs=4)
 
 
-# --- retry storm: the 2015 AWS post's ranking -----------------------------------------------
+# --- retry storm: the 2015 AWS post's figures ---------------------------------------------------
+
+# Calls per strategy at 100 clients in Brooker's published results (his simulator, 100 trials).
+BROOKER_CALLS = {
+    "no-backoff": 2421,
+    "no-jitter": 1856,
+    "full-jitter": 795,
+    "equal-jitter": 811,
+    "decorrelated-jitter": 1004,
+}
+
+
+@pytest.mark.parametrize("name", list(BROOKER_CALLS))
+def test_retry_storm_calls_hold_to_brookers_figures_within_3_percent(default_run, name):
+    # Dropping the read round trip, an off-by-one attempt count or doubling the network delay
+    # moves these by 10-25%; 3% is about four standard errors of a 50-trial mean.
+    assert default_run("retry-storm").variants[name]["calls"] == pytest.approx(BROOKER_CALLS[name], rel=0.03)
+
+
+def test_retry_storm_no_jitter_does_2_33_times_the_work_of_full_jitter(default_run):
+    v = default_run("retry-storm").variants
+    assert v["no-jitter"]["calls"] / v["full-jitter"]["calls"] == pytest.approx(1856 / 795, abs=0.08)
 
 
 def test_jitter_variants_rank_as_the_2015_post_ranks_them(default_run):
@@ -79,12 +153,10 @@ def test_jitter_variants_rank_as_the_2015_post_ranks_them(default_run):
     assert calls["no-jitter"] > max(calls["full-jitter"], calls["equal-jitter"], calls["decorrelated-jitter"])
     # ...and more time than the jittered approaches.
     assert time["no-jitter"] > max(time["full-jitter"], time["equal-jitter"], time["decorrelated-jitter"])
-    # Full and decorrelated jitter do far less work than no backoff or backoff without jitter.
-    for jittered in ("full-jitter", "decorrelated-jitter"):
-        assert calls[jittered] < 0.6 * calls["no-backoff"]
-        assert calls[jittered] < 0.6 * calls["no-jitter"]
-    # "Full Jitter uses less work" than decorrelated; equal jitter "takes much longer" than full.
+    # "Full Jitter uses less work" than decorrelated, which finishes sooner; equal jitter "takes
+    # much longer" than full. With 50 trials the time ordering holds on every seed tried (1-10).
     assert calls["full-jitter"] < calls["decorrelated-jitter"]
+    assert time["decorrelated-jitter"] < time["full-jitter"]
     assert time["equal-jitter"] > 1.15 * time["full-jitter"]
 
 
@@ -106,7 +178,7 @@ def test_single_flight_and_xfetch_cut_concurrent_recomputes(default_run):
     assert stampede >= 50  # about read_rate x recompute time = 100 readers miss together
     assert v["lock"]["max_concurrent_recomputes"] == 1
     # XFetch is probabilistic: at 1,000 reads/s several readers can draw "refresh" within one
-    # recompute's time (4 to 15 across seeds 1-30, against ~100 unprotected).
+    # recompute's time (2 to 15 across seeds 1-30, against ~100 unprotected).
     assert v["xfetch"]["max_concurrent_recomputes"] <= stampede / 5
     for name in ("lock", "xfetch"):
         assert v[name]["origin_recomputes"] < v["no-protection"]["origin_recomputes"] / 10
@@ -132,6 +204,23 @@ def test_fixed_window_admits_nearly_twice_the_limit_across_a_boundary(default_ru
     # Near 1: its even-spread assumption is wrong right after a boundary burst (1.18-1.32 over 40 seeds).
     assert 1.0 <= v["sliding-counter"]["max_burst_ratio"] <= 1.4
     assert v["sliding-counter"]["disagreement_pct"] < v["fixed-window"]["disagreement_pct"]
+
+
+def test_wrong_decisions_are_measured_against_each_limiters_own_history(default_run):
+    v = default_run("rate-limiters").variants
+    assert v["sliding-log"]["wrong_decision_pct"] == 0.0  # exact by definition
+    for name in ("fixed-window", "sliding-counter", "token-bucket"):
+        assert v[name]["wrong_decision_pct"] > 1.0
+
+
+def test_sliding_counter_is_not_exact_on_smooth_traffic_near_the_limit():
+    # Poisson arrivals at 95% of the limit, no bursts: the counter's even-spread estimate still
+    # reverses about a tenth of the decisions an exact window over the same history would make.
+    near = run_lab("rate-limiters", {"background_rate": "95", "burst_size": "0", "duration_s": "100"}, seed=1)
+    assert 5.0 < near.variants["sliding-counter"]["wrong_decision_pct"] < 15.0
+    # Far below the limit neither the estimate nor the exact count ever gets near it: no errors.
+    far = run_lab("rate-limiters", {"background_rate": "30", "burst_size": "0", "duration_s": "100"}, seed=1)
+    assert far.variants["sliding-counter"]["wrong_decision_pct"] == 0.0
 
 
 def test_state_size_per_key(default_run):

@@ -20,10 +20,23 @@ EXPECTED = {
     "thundering-herd": ({"thundering-herd"}, ["peak_per_second", "time_to_reconnect_s"]),
     "queueing": (
         {"latency-vs-throughput", "backpressure"},
-        ["mean_in_system", "theory_mean_in_system", "mean_response_ms", "theory_mean_response_ms"],
+        [
+            "mean_in_system",
+            "theory_mean_in_system",
+            "throughput_per_s",
+            "mean_response_ms",
+            "theory_mean_response_ms",
+            "p50_response_ms",
+            "p99_response_ms",
+            "p999_response_ms",
+            "theory_p99_response_ms",
+        ],
     ),
     "db-connection-exhaustion": ({"db-connection-exhaustion"}, ["throughput", "p99_wait_ms", "timeouts"]),
-    "rate-limiters": ({"rate-limiting"}, ["max_burst_ratio", "disagreement_pct", "bytes_per_key"]),
+    "rate-limiters": (
+        {"rate-limiting"},
+        ["max_burst_ratio", "wrong_decision_pct", "disagreement_pct", "bytes_per_key"],
+    ),
     "consistent-hashing": ({"consistent-hashing", "sharding"}, ["load_stddev_pct", "keys_moved_pct"]),
     "circuit-breaker": (
         {"circuit-breaker", "cascading-failures"},
@@ -69,7 +82,7 @@ def test_variant_names_are_exactly_as_documented():
     )
     assert infos["cache-stampede"].variants == ("no-protection", "lock", "xfetch")
     assert infos["thundering-herd"].variants == ("no-jitter", "jitter")
-    assert infos["queueing"].variants == ("rho-0.5", "rho-0.7", "rho-0.8", "rho-0.9")
+    assert infos["queueing"].variants == tuple(f"mm{c}-rho-{r}" for c in (1, 4) for r in ("0.5", "0.7", "0.8", "0.9"))
     assert all(v.startswith("pool-") for v in infos["db-connection-exhaustion"].variants)
     assert infos["rate-limiters"].variants == ("fixed-window", "sliding-log", "sliding-counter", "token-bucket")
     assert infos["consistent-hashing"].variants == ("mod-n", "ring-1", "ring-100", "ring-1000", "jump")
@@ -113,10 +126,10 @@ def test_different_seeds_differ_and_default_seed_is_fixed():
 
 
 def test_params_are_parsed_to_their_declared_types():
-    result = run_lab("queueing", {"customers": "2000", "rhos": "0.3, 0.6", "service_ms": "5"})
-    assert result.params == {"rhos": [0.3, 0.6], "service_ms": 5.0, "customers": 2000}
-    assert list(result.variants) == ["rho-0.3", "rho-0.6"]
-    assert result.variants["rho-0.3"]["theory_mean_response_ms"] == pytest.approx(5 / 0.7, abs=1e-3)
+    result = run_lab("queueing", {"customers": "2000", "rhos": "0.3, 0.6", "service_ms": "5", "servers": "1"})
+    assert result.params == {"rhos": [0.3, 0.6], "service_ms": 5.0, "customers": 2000, "servers": 1}
+    assert list(result.variants) == ["mm1-rho-0.3", "mm1-rho-0.6"]
+    assert result.variants["mm1-rho-0.3"]["theory_mean_response_ms"] == pytest.approx(5 / 0.7, abs=1e-3)
 
 
 def test_unknown_parameter_lists_valid_params_with_defaults():
@@ -124,7 +137,7 @@ def test_unknown_parameter_lists_valid_params_with_defaults():
         run_lab("retry-storm", {"client": "10"})
     text = str(info.value)
     assert "'client'" in text and "did you mean 'clients'" in text
-    for needle in ("clients=100", "base_ms=5.0", "cap_ms=2000.0", "trials=10"):
+    for needle in ("clients=100", "base_ms=5.0", "cap_ms=2000.0", "trials=50"):
         assert needle in text
 
 

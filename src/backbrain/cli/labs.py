@@ -111,26 +111,16 @@ def _parse_pairs(pairs: tuple[str, ...], valid: str) -> dict[str, str]:
 
 
 def _table(data: dict[str, Any]) -> Table:
-    variants: dict[str, dict[str, Any]] = data["variants"]
-    metrics: list[str] = []
-    for values in variants.values():
-        metrics.extend(m for m in values if m not in metrics)
+    from backbrain.labs.table import table_rows
+
+    metrics, rows = table_rows(data["variants"])
     table = Table(title=f"{data['lab']} (seed {data['seed']})")
     table.add_column("variant", style="bold")
     for metric in metrics:
         table.add_column(metric, justify="right", overflow="fold")
-    for variant, values in variants.items():
-        table.add_row(variant, *(_cell(values.get(m)) for m in metrics))
+    for variant, cells in rows:
+        table.add_row(variant, *cells)
     return table
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, int):
-        return f"{value:,}"
-    text = f"{value:,.3f}".rstrip("0").rstrip(".")
-    return text or "0"
 
 
 class DelayedProgress:

@@ -104,10 +104,14 @@ class RetryBudget:
 
     Per-request retry limits multiply across layers: three retries at each of five layers is up
     to 4**5 = 1024 calls to the bottom dependency per user request, exactly when it is least able
-    to take them. A budget caps retries at `ratio` of the requests seen in the last `ttl` seconds
-    (plus `min_per_s` so a quiet service can still retry at all), so each layer adds at most
-    (1 + ratio) to the load however deep the stack. The shape follows Finagle's RetryBudget
-    (deposit per request, withdraw per retry, over a TTL window).
+    to take them. A budget caps retries at `ratio` of the requests seen in the last `ttl` seconds,
+    so each layer adds at most (1 + ratio) to the load however deep the stack. The shape follows
+    Finagle's RetryBudget (deposit per request, withdraw per retry, over a TTL window).
+
+    The floor lets a quiet service retry at all: up to `min_per_s` retries in any one second are
+    allowed whatever the ratio says. It is a rate, checked over the last second: Finagle's
+    reserve of min_per_s * ttl tokens can be spent in one instant (100 retries at once with its
+    defaults), which is a burst, not a floor of so many per second.
 
     Call `record_request(now)` for each original request and `try_retry(now)` before each retry.
     """
@@ -125,15 +129,25 @@ class RetryBudget:
     def try_retry(self, now: float) -> bool:
         """Withdraw one retry if the budget allows it; False means fail now instead of retrying."""
         self._expire(now)
-        if len(self._retries) + 1 > self.ratio * len(self._requests) + self.min_per_s * self.ttl_s:
+        by_ratio = len(self._retries) + 1 <= self.ratio * len(self._requests)
+        if not by_ratio and self._retries_since(now - 1.0) + 1 > self.min_per_s:
             return False
         self._retries.append(now)
         return True
 
     def balance(self, now: float) -> float:
-        """Retries still available right now (may be fractional)."""
+        """Retries still available right now (may be fractional): the ratio's or the floor's."""
         self._expire(now)
-        return self.ratio * len(self._requests) + self.min_per_s * self.ttl_s - len(self._retries)
+        by_ratio = self.ratio * len(self._requests) - len(self._retries)
+        return max(by_ratio, self.min_per_s - self._retries_since(now - 1.0))
+
+    def _retries_since(self, horizon: float) -> int:
+        count = 0
+        for t in reversed(self._retries):
+            if t <= horizon:
+                break
+            count += 1
+        return count
 
     def _expire(self, now: float) -> None:
         horizon = now - self.ttl_s

@@ -15,7 +15,10 @@ Semantics follow resilience4j's CircuitBreaker (count-based sliding window):
   (resilience4j's default, without the automatic-transition timer).
 - HALF_OPEN: exactly `permitted_number_of_calls_in_half_open_state` calls are let through, the
   rest rejected. When all of them have reported, the failure rate over them decides: at or above
-  the threshold, OPEN again; below it, CLOSED with an empty window.
+  the threshold, OPEN again; below it, CLOSED with an empty window. With
+  `max_wait_duration_in_half_open_state` > 0, a HALF_OPEN breaker whose probes have not all
+  reported within that time goes back to OPEN (probes that hang must not keep it half-open
+  forever); 0, the default, waits for every probe, as resilience4j's default does.
 
 Outcomes reported while OPEN (from calls admitted earlier) are ignored, as resilience4j does for
 the state decision. Time is passed in, so the same object runs in a simulation or in production.
@@ -41,6 +44,7 @@ class CircuitBreaker:
         minimum_number_of_calls: int = 100,
         wait_duration_in_open_state: float = 60.0,
         permitted_number_of_calls_in_half_open_state: int = 10,
+        max_wait_duration_in_half_open_state: float = 0.0,
     ) -> None:
         if not 0 < failure_rate_threshold <= 100:
             raise ValueError("failure_rate_threshold must be in (0, 100]")
@@ -48,15 +52,19 @@ class CircuitBreaker:
             raise ValueError("sliding_window_size and minimum_number_of_calls must be >= 1")
         if wait_duration_in_open_state < 0 or permitted_number_of_calls_in_half_open_state < 1:
             raise ValueError("wait_duration_in_open_state must be >= 0 and permitted calls >= 1")
+        if max_wait_duration_in_half_open_state < 0:
+            raise ValueError("max_wait_duration_in_half_open_state must be >= 0 (0 waits for every probe)")
         self.failure_rate_threshold = failure_rate_threshold
         self.sliding_window_size = sliding_window_size
         self.minimum_number_of_calls = min(minimum_number_of_calls, sliding_window_size)
         self.wait_duration_in_open_state = wait_duration_in_open_state
         self.permitted_calls = permitted_number_of_calls_in_half_open_state
+        self.max_wait_in_half_open = max_wait_duration_in_half_open_state
         self.state = State.CLOSED
         self.transitions: list[tuple[float, State]] = []  # (time, new state), for plots and tests
         self._window: deque[bool] = deque(maxlen=sliding_window_size)  # True = failure
         self._opened_at = 0.0
+        self._half_open_at = 0.0
         self._half_open_admitted = 0
         self._half_open_results: list[bool] = []
 
@@ -67,6 +75,9 @@ class CircuitBreaker:
                 return False
             self._transition(State.HALF_OPEN, now)
         if self.state is State.HALF_OPEN:
+            if self._half_open_expired(now):
+                self._transition(State.OPEN, now)
+                return False
             if self._half_open_admitted >= self.permitted_calls:
                 return False
             self._half_open_admitted += 1
@@ -90,10 +101,16 @@ class CircuitBreaker:
             if self.failure_rate() >= self.failure_rate_threshold:
                 self._transition(State.OPEN, now)
         elif self.state is State.HALF_OPEN:
+            if self._half_open_expired(now):
+                self._transition(State.OPEN, now)
+                return
             self._half_open_results.append(failed)
             if len(self._half_open_results) >= self.permitted_calls:
                 rate = 100.0 * sum(self._half_open_results) / len(self._half_open_results)
                 self._transition(State.OPEN if rate >= self.failure_rate_threshold else State.CLOSED, now)
+
+    def _half_open_expired(self, now: float) -> bool:
+        return self.max_wait_in_half_open > 0 and now - self._half_open_at >= self.max_wait_in_half_open
 
     def _transition(self, state: State, now: float) -> None:
         self.state = state
@@ -101,6 +118,7 @@ class CircuitBreaker:
         if state is State.OPEN:
             self._opened_at = now
         elif state is State.HALF_OPEN:
+            self._half_open_at = now
             self._half_open_admitted = 0
             self._half_open_results = []
         else:

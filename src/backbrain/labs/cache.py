@@ -37,8 +37,9 @@ class CacheEntry(Generic[V]):
 
 
 class Lookup(NamedTuple, Generic[V]):
-    value: V | None  # None when missing or expired
+    value: V | None  # None when missing or expired (or when None is the cached value: see `hit`)
     recompute: bool  # True: this caller should recompute (a miss, or chosen to refresh early)
+    hit: bool = False  # a live entry was found; None can be a legitimately cached value
 
 
 class XFetchCache(Generic[K, V]):
@@ -62,8 +63,8 @@ class XFetchCache(Generic[K, V]):
     def lookup(self, key: K, now: float) -> Lookup[V]:
         entry = self._entries.get(key)
         if entry is None or now >= entry.expiry:
-            return Lookup(None, True)
-        return Lookup(entry.value, self.should_recompute(entry, now))
+            return Lookup(None, True, False)
+        return Lookup(entry.value, self.should_recompute(entry, now), True)
 
     def store(self, key: K, value: V, delta: float, ttl: float, now: float) -> None:
         self._entries[key] = CacheEntry(value, delta, now + ttl)
@@ -74,8 +75,8 @@ class XFetchCache(Generic[K, V]):
     def fetch(self, key: K, recompute: Callable[[], V], ttl: float, clock: Callable[[], float] = time.monotonic) -> V:
         """The paper's algorithm for a synchronous caller: read, maybe recompute, store."""
         found = self.lookup(key, clock())
-        if not found.recompute and found.value is not None:
-            return found.value
+        if found.hit and not found.recompute:
+            return found.value  # type: ignore[return-value]  # a hit holds a V, possibly None
         start = clock()
         value = recompute()
         end = clock()

@@ -19,6 +19,7 @@ from typing import Any
 
 from backbrain.fsutil import atomic_write_bytes
 from backbrain.labs.registry import LabResult
+from backbrain.labs.table import format_number, metric_names
 
 SVG_SALT = "backbrain-labs"
 PLOTS_MISSING = "plot.svg not written: matplotlib is not installed (pip install 'backbrain[plots]')"
@@ -80,7 +81,7 @@ def render_svg(result: LabResult) -> bytes | None:
 
 
 def _draw(figure_cls: Any, result: LabResult) -> Any:
-    metrics = _metric_names(result)
+    metrics = metric_names(result.variants)
     cols = min(4, max(1, len(metrics)))
     bar_rows = -(-len(metrics) // cols)
     rows = bar_rows + (1 if result.series else 0)
@@ -94,13 +95,6 @@ def _draw(figure_cls: Any, result: LabResult) -> Any:
         _draw_bars(fig.add_subplot(grid[row + i // cols, i % cols]), result, metric)
     fig.suptitle(f"{result.lab} (seed {result.seed})", fontsize=11)
     return fig
-
-
-def _metric_names(result: LabResult) -> list[str]:
-    names: list[str] = []
-    for metrics in result.variants.values():
-        names.extend(m for m in metrics if m not in names)
-    return names
 
 
 def _draw_series(ax: Any, result: LabResult) -> None:
@@ -128,16 +122,8 @@ def _draw_bars(ax: Any, result: LabResult, metric: str) -> None:
     bars = ax.bar(range(len(names)), values, color=colors)
     if values and min(values) > 0 and max(values) / min(values) > 50:
         ax.set_yscale("log")  # e.g. 1,024x next to 1.6x: a linear axis would hide the small bar
-    ax.bar_label(bars, labels=[_short(v) for v in values], fontsize=7, padding=1)
+    ax.bar_label(bars, labels=[format_number(v) for v in values], fontsize=7, padding=1)
     ax.set_xticks(range(len(names)), names, rotation=35, ha="right", fontsize=7)
     ax.set_title(metric)
     ax.margins(y=0.15)
     ax.grid(axis="y", alpha=0.3)
-
-
-def _short(value: float) -> str:
-    if value == 0:
-        return "0"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.3g}"

@@ -37,6 +37,38 @@ class LabResult:
             "variants": {name: dict(metrics) for name, metrics in self.variants.items()},
         }
 
+    @classmethod
+    def from_dict(cls, data: Any) -> LabResult | None:
+        """A result.json read back, or None when it is not the documented shape.
+
+        Lenient on purpose: a hand-edited or older file still shows whatever numbers it holds,
+        and anything that is not a number is dropped rather than failing a site build.
+        """
+        if not isinstance(data, dict) or not isinstance(data.get("variants"), dict) or not data["variants"]:
+            return None
+        variants: dict[str, dict[str, Number]] = {}
+        for name, metrics in data["variants"].items():
+            if not isinstance(metrics, dict):
+                return None
+            variants[str(name)] = {
+                str(k): v for k, v in metrics.items() if isinstance(v, int | float) and not isinstance(v, bool)
+            }
+        raw_params = data.get("params")
+        params: dict[Any, Any] = raw_params if isinstance(raw_params, dict) else {}
+        seed = data.get("seed")
+        return cls(
+            lab=str(data.get("lab", "")),
+            params={str(k): v for k, v in params.items() if _is_param_value(v)},
+            seed=seed if isinstance(seed, int) and not isinstance(seed, bool) else DEFAULT_SEED,
+            variants=variants,
+        )
+
+
+def _is_param_value(value: Any) -> bool:
+    if isinstance(value, list):
+        return all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
 
 def _labs() -> dict[str, Lab]:
     # Imported here so `import backbrain.labs` stays cheap until a lab is listed or run.

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 ParamKind = Literal["int", "float", "ints", "floats"]
+CheckKind = Literal["published", "theory", "shape"]
 ParamValue = int | float | list[int] | list[float]
 Number = int | float
 ProgressFn = Callable[[float], None]
@@ -84,6 +85,10 @@ class LabInfo:
     metrics: tuple[Metric, ...]
     notes: tuple[str, ...]
     source: str
+    # What the tests hold the lab's numbers to: a published result, a closed form or bound
+    # ("theory"), or only who wins and by roughly how much ("shape"); `checked_how` says which.
+    checked_against: CheckKind = "shape"
+    checked_how: str = ""
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -103,6 +108,8 @@ class LabInfo:
             "metrics": [{"name": m.name, "help": m.help} for m in self.metrics],
             "notes": list(self.notes),
             "source": self.source,
+            "checked_against": self.checked_against,
+            "checked_how": self.checked_how,
         }
 
 

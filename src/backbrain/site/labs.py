@@ -1,8 +1,9 @@
 """Lab results on note pages: a note with `lab: NAME` shows labs/NAME/plot.svg and a variants x metrics table.
 
 `backbrain lab run` writes labs/NAME/result.json ({"lab", "params", "seed", "variants": {VARIANT:
-{METRIC: number}}}) and plot.svg into the vault. The site only reads them; a missing or malformed
-file means the page simply has no lab panel (the build never fails on lab output).
+{METRIC: number}}}) and plot.svg into the vault. The site only reads them, through the same
+LabResult and table formatter as the CLI and the docs; a missing or malformed file means the page
+simply has no lab panel (the build never fails on lab output).
 """
 
 from __future__ import annotations
@@ -14,11 +15,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from backbrain.labs.registry import LabResult
+from backbrain.labs.table import format_number, table_rows
+
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 @dataclass
-class LabResult:
+class LabPanel:
+    """What a note page shows of one saved lab run: the formatted table, the plot, a cache digest."""
+
     name: str
     metrics: list[str]
     rows: list[tuple[str, list[str]]]  # (variant, formatted metric values)
@@ -35,44 +41,25 @@ def lab_name(meta: dict[str, Any]) -> str | None:
     return None
 
 
-def load_lab(vault_root: Path, name: str) -> LabResult | None:
-    """labs/NAME/result.json as a table, or None when absent or not the documented shape."""
+def load_lab(vault_root: Path, name: str) -> LabPanel | None:
+    """labs/NAME/result.json as a panel, or None when absent or not the documented shape."""
     folder = vault_root / "labs" / name
     try:
         raw = (folder / "result.json").read_bytes()
-        data = json.loads(raw)
+        result = LabResult.from_dict(json.loads(raw))
     except (OSError, ValueError):
         return None
-    variants = data.get("variants") if isinstance(data, dict) else None
-    if not isinstance(variants, dict) or not variants:
+    if result is None:
         return None
-    metrics: list[str] = []
-    for values in variants.values():
-        if isinstance(values, dict):
-            metrics.extend(str(key) for key in values if str(key) not in metrics)
-    rows = [
-        (str(variant), [_format(values.get(metric)) if isinstance(values, dict) else "" for metric in metrics])
-        for variant, values in variants.items()
-    ]
-    params = data.get("params")
+    metrics, rows = table_rows(result.variants)
     plot = folder / "plot.svg"
     plot_bytes = plot.read_bytes() if plot.is_file() and not plot.is_symlink() else b""
-    return LabResult(
+    return LabPanel(
         name=name,
         metrics=metrics,
         rows=rows,
-        params=[(str(k), _format(v)) for k, v in params.items()] if isinstance(params, dict) else [],
-        seed=str(data.get("seed", "")),
+        params=[(k, format_number(v)) for k, v in result.params.items()],
+        seed=str(result.seed),
         plot=plot if plot_bytes else None,
         digest=hashlib.blake2b(raw + b"\0" + plot_bytes, digest_size=12).hexdigest(),
     )
-
-
-def _format(value: Any) -> str:
-    if isinstance(value, bool) or value is None:
-        return "" if value is None else str(value).lower()
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
-    return str(value)

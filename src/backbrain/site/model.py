@@ -19,7 +19,7 @@ from backbrain.core.schema import PLAIN_NOTE
 from backbrain.core.text import WIKILINK
 from backbrain.core.vault import Vault
 from backbrain.site.graph import MAX_RING, neighbourhood_svg, type_colour
-from backbrain.site.labs import LabResult, lab_name, load_lab
+from backbrain.site.labs import LabPanel, lab_name, load_lab
 from backbrain.site.urls import SiteUrls
 
 Context = dict[str, Any]
@@ -53,7 +53,7 @@ class SiteModel:
         self.urls = SiteUrls(vault)
         self.live = live
         self.mtimes = mtimes or {}
-        self.labs: dict[str, LabResult | None] = {}
+        self.labs: dict[str, LabPanel | None] = {}
         self._refs: dict[str, dict[str, Any]] = {}
         self._links: dict[str, tuple[Note, tuple[str, str, str]]] = {}
         self.by_type: dict[str, list[Note]] = defaultdict(list)
@@ -133,7 +133,7 @@ class SiteModel:
         mtime = self.mtimes.get(note.rel)
         return dt.date.fromtimestamp(mtime).isoformat() if mtime else ""
 
-    def lab(self, note: Note) -> LabResult | None:
+    def lab(self, note: Note) -> LabPanel | None:
         name = lab_name(note.meta)
         if name is None:
             return None
@@ -378,7 +378,7 @@ def _resources(note: Note) -> list[tuple[str, str]]:
     return result
 
 
-def _lab_context(lab: LabResult | None) -> Context | None:
+def _lab_context(lab: LabPanel | None) -> Context | None:
     if lab is None:
         return None
     return {

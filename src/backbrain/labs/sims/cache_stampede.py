@@ -70,6 +70,12 @@ INFO = LabInfo(
         'A. Vattani, F. Chierichetti, K. Lowenstein, "Optimal Probabilistic Cache Stampede '
         'Prevention", PVLDB 8(8), 2015; single-flight after golang.org/x/sync/singleflight'
     ),
+    checked_against="shape",
+    checked_how=(
+        "the XFetch mechanism is unit-tested against the paper's refresh probability exp(-gap / (delta x "
+        "beta)); the lab's numbers only for shape (single-flight 1 concurrent recompute, XFetch an order of "
+        "magnitude under the stampede)"
+    ),
 )
 
 

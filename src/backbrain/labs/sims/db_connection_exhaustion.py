@@ -53,6 +53,11 @@ INFO = LabInfo(
         'John D. C. Little, "A Proof for the Queuing Formula L = lambda W", Operations Research '
         '9(3), 1961; Brett Wooldridge, "About Pool Sizing", HikariCP wiki'
     ),
+    checked_against="theory",
+    checked_how=(
+        "throughput never above min(rate, pool / query time) (Little's law), equal to the offered rate once "
+        "the pool is 1.5x lambda x W"
+    ),
 )
 
 

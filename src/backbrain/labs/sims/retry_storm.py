@@ -52,7 +52,7 @@ INFO = LabInfo(
         Param("cap_ms", "float", 2000.0, "backoff cap (ms)", 0.001, 600000),
         Param("net_mean_ms", "float", 10.0, "one-way network delay mean (ms)", 0, 10000),
         Param("net_sd_ms", "float", 2.0, "one-way network delay standard deviation (ms)", 0, 10000),
-        Param("trials", "int", 10, "contention runs averaged per variant", 1, 1000),
+        Param("trials", "int", 50, "contention runs averaged per variant", 1, 1000),
         Param("layers", "int", 5, "service layers above the failing dependency", 1, 8),
         Param("layer_retries", "int", 3, "retries per call at each layer", 0, 10),
         Param("budget_ratio", "float", 0.1, "retry budget: retries allowed per request", 0, 10),
@@ -69,6 +69,12 @@ INFO = LabInfo(
         'Marc Brooker, "Exponential Backoff And Jitter", AWS Architecture Blog, 2015 '
         "(simulator: github.com/aws-samples/aws-arch-backoff-simulator); retry budgets: Finagle "
         'RetryBudget; Google SRE book, ch. 21 "Handling Overload" and ch. 22 "Addressing Cascading Failures"'
+    ),
+    checked_against="published",
+    checked_how=(
+        "calls per strategy within 3% of Brooker's published 2421/1856/795/811/1004, no-jitter/full-jitter "
+        "work ratio 2.33 +- 0.08; layered retries exactly (1 + retries)^layers, budgets at most (1 + "
+        "ratio)^layers"
     ),
 )
 

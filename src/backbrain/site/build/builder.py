@@ -39,7 +39,7 @@ from backbrain.site.build.output import (
 from backbrain.site.build.state import BuildState, note_mtimes, stamp_mtime
 from backbrain.site.build.vaultcache import refresh_vault
 from backbrain.site.graph import GraphCache
-from backbrain.site.labs import LabResult
+from backbrain.site.labs import LabPanel
 from backbrain.site.markdown import highlight_css
 from backbrain.site.model import SiteModel
 from backbrain.site.render import STATIC, PageRenderer, code_digest
@@ -99,7 +99,7 @@ class SiteBuilder:
         self._since_base: set[str] = set()  # files changed since the saved base state
         self._last_candidates: set[str] | None = None
         self._nav: list[tuple[str, str]] | None = None  # the last build's navigation and lab results
-        self._labs: dict[str, LabResult | None] = {}
+        self._labs: dict[str, LabPanel | None] = {}
         self._state_pending = ""  # token of a state the forked child wrote for this build
         self._state_saved = False
         self._graph_text: str | None = None  # graph.json as the forked child computed it

@@ -39,7 +39,7 @@ from typing import Any
 from backbrain.core.note import CodeBlock, Link, Section, Task
 from backbrain.core.vault import Stamp, Vault
 from backbrain.site.graph import GraphCache
-from backbrain.site.labs import LabResult
+from backbrain.site.labs import LabPanel
 
 SCHEMA = 1
 _PARSER_MODULES = ("core/frontmatter", "core/note", "core/schema", "core/vault", "core/location")
@@ -49,7 +49,7 @@ _PARSER_MODULES = ("core/frontmatter", "core/note", "core/schema", "core/vault",
 class Restored:
     vault: Vault
     nav: list[tuple[str, str]]
-    labs: dict[str, LabResult | None]
+    labs: dict[str, LabPanel | None]
     search: dict[str, Any]
     graph: GraphCache
     carried: set[str]
@@ -126,7 +126,7 @@ class BuildState:
         return restored
 
     def save_base(
-        self, root: Path, live: bool, vault: Vault, nav: list[tuple[str, str]], labs: dict[str, LabResult | None],
+        self, root: Path, live: bool, vault: Vault, nav: list[tuple[str, str]], labs: dict[str, LabPanel | None],
         search: dict[str, Any], graph: GraphCache,
     ) -> None:  # fmt: skip
         token = uuid.uuid4().hex
@@ -139,7 +139,7 @@ class BuildState:
 
     def write_base(
         self, path: Path, token: str, root: Path, live: bool, vault: Vault, nav: list[tuple[str, str]],
-        labs: dict[str, LabResult | None], search: dict[str, Any], graph: GraphCache,
+        labs: dict[str, LabPanel | None], search: dict[str, Any], graph: GraphCache,
     ) -> bool:  # fmt: skip
         """Pickle a base state to `path` (straight to the file: no second copy of ~80 MB in memory)."""
         try:
