@@ -13,6 +13,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pyromark
 
@@ -30,6 +31,8 @@ MARKDOWN_OPTIONS = (
 _TIMEBOX = re.compile(r"\((\d+(?:\.\d+)?)\s*(?:min|mins|minutes|m)\)\s*$", re.IGNORECASE)
 _INLINE_TAG = re.compile(r"(?<![\w#/&])#([A-Za-z][\w/-]*)")
 _ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:")
+_NOTE_LINK_SUFFIXES = (".md", ".markdown")
 
 
 @dataclass
@@ -63,6 +66,7 @@ class Link:
     label: str | None
     line: int
     embed: bool = False
+    markdown: bool = False  # written `[label](Other%20note.md#heading)` rather than `[[...]]`
 
 
 @dataclass
@@ -164,6 +168,40 @@ class Note:
         return any(normalize_heading(h.title) == wanted or slugify(h.title) == slugify(anchor) for h in self.headings)
 
 
+def is_note_path(dest: str) -> bool:
+    """A Markdown link destination that names a note file (`Other%20note.md#x`, `../a/b.md`), not a
+    web address, a page anchor or an attachment: such links count as links, as they do in Obsidian."""
+    path = dest.partition("#")[0].partition("?")[0]
+    return bool(path) and not _URL_SCHEME.match(path) and unquote(path).lower().endswith(_NOTE_LINK_SUFFIXES)
+
+
+def strip_comments(body: str) -> str:
+    """The body without Obsidian `%%comments%%` (never published, never indexed), outside code only.
+
+    A comment's newlines are kept so every line number after it stays the file's; an unclosed `%%`
+    hides the rest of the note, as it does in Obsidian (a private remark must not leak by a typo).
+    """
+    data = body.encode("utf-8")
+    code: list[tuple[int, int]] = []
+    event: Any
+    for event, span in pyromark.events_with_range(body, options=MARKDOWN_OPTIONS):
+        if type(event) is dict and ("Code" in event or _starts_code_block(event)):
+            code.append((span["start"], span["end"]))
+    marks = [m.start() for m in re.finditer(rb"%%", data) if not any(a <= m.start() < b for a, b in code)]
+    pieces, kept_from = [], 0
+    for opening, closing in zip(marks[::2], [*marks[1::2], len(data)], strict=False):
+        pieces.append(data[kept_from:opening])
+        pieces.append(b"\n" * data.count(b"\n", opening, closing))
+        kept_from = closing + 2
+    pieces.append(data[kept_from:])
+    return b"".join(pieces).decode("utf-8")
+
+
+def _starts_code_block(event: dict[str, Any]) -> bool:
+    start = event.get("Start")
+    return type(start) is dict and "CodeBlock" in start
+
+
 def normalize_heading(text: str) -> str:
     return " ".join(text.lower().replace("\u2011", "-").split())
 
@@ -189,6 +227,8 @@ def parse_note(path: Path, rel: str, raw: bytes, default_type: str) -> Note:
         text = raw.decode("utf-8", "replace")
         decode_error = f"not UTF-8 text (invalid byte at offset {exc.start})"
     front = parse_front_matter(text) if decode_error is None else FrontMatter(body=text)
+    if decode_error is None and "%%" in front.body:
+        front.body = strip_comments(front.body)
     meta = front.data
     note_type = meta.get("type") if isinstance(meta.get("type"), str) else None
     explicit_id = meta.get("id")
@@ -266,6 +306,8 @@ def _read_structure(note: Note) -> None:
                 link_type = attrs.get("link_type")
                 if type(link_type) is dict and "WikiLink" in link_type:
                     link, link_attrs, link_start, link_embed = [], attrs, span["start"], tag == "Image"
+                elif tag == "Link" and is_note_path(str(attrs.get("dest_url", ""))):
+                    link, link_attrs, link_start, link_embed = [], attrs, span["start"], False
             elif tag == "CodeBlock":
                 fence = attrs.get("Fenced") if type(attrs) is dict else None
                 code, code_lang, code_start = [], (fence.split() or [""])[0] if fence else "", span["start"]
@@ -300,9 +342,14 @@ def _read_structure(note: Note) -> None:
 
 
 def _make_link(attrs: dict[str, Any], parts: list[str], line: int, embed: bool) -> Link:
-    dest = str(attrs.get("dest_url", ""))
+    # In a table, `[[a\|b]]` escapes the pipe from the table; pulldown-cmark keeps the backslash.
+    dest = str(attrs.get("dest_url", "")).rstrip("\\")
+    link_type = attrs["link_type"]
+    if type(link_type) is not dict:  # a Markdown link to a note: percent-encoded, relative to the note
+        path, _, fragment = dest.partition("#")
+        return Link(unquote(path).strip(), unquote(fragment).strip() or None, "".join(parts), line, markdown=True)
     target, _, anchor = dest.partition("#")
-    wiki = attrs["link_type"]["WikiLink"]
+    wiki = link_type["WikiLink"]
     potholed = isinstance(wiki, dict) and wiki.get("has_pothole")
     return Link(target.strip(), anchor.strip() or None, "".join(parts) if potholed else None, line, embed)
 

@@ -34,6 +34,11 @@ _TAG = re.compile(r"<[^>]+>")
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 _SAFE_SCHEMES = {"http", "https", "mailto"}
 _LEADING_H1 = re.compile(r"\A\s*<h1>.*?</h1>\n?", re.DOTALL)
+# Obsidian block ids: `text ^id` ends a paragraph or list item; `^id` alone on a line follows a table.
+_BLOCK_ID = re.compile(r"[ \t]\^([A-Za-z0-9-]+)(?=</p>|</li>|</td>|\n<(?:ul|ol)>)")
+_BLOCK_ID_ALONE = re.compile(r"<p>\^([A-Za-z0-9-]+)</p>")
+_IMAGE_SIZE = re.compile(r"^(\d{1,4})(?:x(\d{1,4}))?$")
+MAX_EMBED_DEPTH = 3  # `![[a]]` inside `![[b]]` inside ...: deeper embeds (and any cycle) stay links
 
 CALLOUT_KINDS = {
     "note": "note", "info": "note", "todo": "note", "abstract": "note", "summary": "note", "tldr": "note",
@@ -54,6 +59,7 @@ _SANITIZER = nh3.Cleaner(
         "input": {"type", "checked", "disabled"},
         **{f"h{level}": {"id"} for level in range(1, 7)},
         "div": {"id"},
+        "span": {"id"},
         "li": {"id"},
         "sup": {"id"},
     },
@@ -81,24 +87,52 @@ def heading_anchor(text: str) -> str:
     return slugify(text) or "section"
 
 
+def fragment_id(anchor: str) -> str:
+    """The id a `#anchor` after a link points at: a heading's slug, or `^id` for an Obsidian block."""
+    return anchor if anchor.startswith("^") else heading_anchor(anchor)
+
+
+def embedded_markdown(note: Note, anchor: str | None) -> str | None:
+    """What `![[note#anchor]]` shows: the section under that heading, the block with that id, or the
+    whole body without its title; None when the anchor names nothing there."""
+    if not anchor:
+        return note.body
+    if anchor.startswith("^"):
+        block = re.compile(rf"(?:^|\n\n)((?:(?!\n\n).)*?\s\^{re.escape(anchor[1:])})[ \t]*(?:\n|$)", re.DOTALL)
+        found = block.search(note.body)
+        return found.group(1) if found else None
+    wanted = heading_anchor(anchor)
+    for section in note.headings:
+        if heading_anchor(section.title) == wanted:
+            return section.text
+    return None
+
+
 class NoteRenderer:
     """Renders note bodies for pages at a known depth (links are relative to the site root)."""
 
     def __init__(self, vault: Vault, urls: SiteUrls) -> None:
         self.vault = vault
         self.urls = urls
+        self._embedding: list[str] = []  # ids of the notes being rendered, outermost first
 
     def render(self, note: Note, root: str) -> RenderedNote:
         out = RenderedNote("")
-        text = _LEADING_H1.sub("", _MD.html(note.body), count=1)
+        self._embedding = [note.id]
+        out.html = sanitize(self._html(note.body, root, out, _Anchors(out.toc))).replace("<p></p>", "")
+        return out
+
+    def _html(self, markdown: str, root: str, out: RenderedNote, anchors: _Anchors) -> str:
+        text = _LEADING_H1.sub("", _MD.html(markdown), count=1)
         text = _CODE.sub(_code_block, text)
         text = _CALLOUT.sub(_callout, text).replace("<p></p>", "")
         text = _ALIGN.sub(r' class="align-\1"', text)
+        if "^" in text:
+            text = _BLOCK_ID.sub(r'<span class="block-id" id="^\1"></span>', text)
+            text = _BLOCK_ID_ALONE.sub(r'<span class="block-id" id="^\1"></span>', text)
         text = _LINK.sub(lambda m: self._link(m, root, out), text)
         text = _IMG.sub(lambda m: self._image(m, root, out), text)
-        text = _HEADING.sub(_Anchors(out.toc), text)
-        out.html = sanitize(text)
-        return out
+        return _HEADING.sub(anchors, text)
 
     # -- links and embeds ---------------------------------------------------------------------------
     def _link(self, match: re.Match[str], root: str, out: RenderedNote) -> str:
@@ -110,11 +144,11 @@ class NoteRenderer:
             return f'<span class="unsafe-link">{label}</span>'
         if href.startswith(("#", "/")) or not href:
             return match.group(0) if href.startswith("#") else f'<a href="{html.escape(href)}">{label}</a>'
-        target, _, anchor = unquote(href).partition("#")
+        target, _, anchor = unquote(href).rstrip("\\").partition("#")  # `\|` in a table keeps its `\`
         auto_label = html.unescape(_TAG.sub("", label)) == unquote(href)
         note = self.vault.resolve(target) if target else None
         if note is not None:
-            url = root + self.urls.note(note.id) + (f"#{heading_anchor(anchor)}" if anchor else "")
+            url = root + self.urls.note(note.id) + (f"#{fragment_id(anchor)}" if anchor else "")
             text = html.escape(note.title + (f" › {anchor}" if anchor else "")) if auto_label else label
             return f'<a class="wikilink" href="{html.escape(url)}"{title_attr}>{text}</a>'
         asset = self.vault.resolve_attachment(target) if target and is_attachment(target) else None
@@ -128,20 +162,38 @@ class NoteRenderer:
         src, alt = html.unescape(match.group(1)), match.group(2)
         if _SCHEME.match(src.strip()):
             return match.group(0)
-        target = unquote(src).partition("#")[0]
+        target, _, anchor = unquote(src).rstrip("\\").partition("#")
         asset = self.vault.resolve_attachment(target) if is_attachment(target) else None
         if asset is not None:
             out.assets.append(asset)
             url = html.escape(root + self.urls.asset(asset))
+            size = _IMAGE_SIZE.match(alt)  # `![[chart.png|100]]` and `|100x80` set the size, as in Obsidian
+            if size:
+                dims = f' width="{size.group(1)}"' + (f' height="{size.group(2)}"' if size.group(2) else "")
+                return f'<img src="{url}" alt="{html.escape(target)}"{dims} loading="lazy" />'
             return f'<img src="{url}" alt="{alt or html.escape(target)}" loading="lazy" />'
         note = None if is_attachment(target) else self.vault.resolve(target)
         if note is not None:
-            anchor = unquote(src).partition("#")[2]
-            url = root + self.urls.note(note.id) + (f"#{heading_anchor(anchor)}" if anchor else "")
-            title = html.escape(note.title + (f" › {anchor}" if anchor else ""))
-            return f'<a class="embed" href="{html.escape(url)}">↳ {title}</a>'
+            return self._embed(note, anchor, root, out)
         out.broken.append(target)
         return _broken(html.escape(f"![[{target}]]"), target)
+
+    def _embed(self, note: Note, anchor: str, root: str, out: RenderedNote) -> str:
+        """`![[note#Heading]]` transcluded: that part of the note rendered in place, under a link to it.
+
+        A note already being rendered (a cycle: a embeds b embeds a, or a note embedding itself) and
+        embeds nested deeper than MAX_EMBED_DEPTH stay plain links, so a page always finishes."""
+        url = html.escape(root + self.urls.note(note.id) + (f"#{fragment_id(anchor)}" if anchor else ""))
+        title = html.escape(note.title + (f" › {anchor}" if anchor else ""))
+        markdown = embedded_markdown(note, anchor or None)
+        if markdown is None or note.id in self._embedding or len(self._embedding) > MAX_EMBED_DEPTH:
+            return f'<a class="embed" href="{url}">↳ {title}</a>'
+        self._embedding.append(note.id)
+        try:
+            inner = self._html(markdown, root, out, _Anchors([], prefix=f"embed-{len(self._embedding) - 1}-"))
+        finally:
+            self._embedding.pop()
+        return f'<div class="embed-note"><p class="embed-title"><a href="{url}">↳ {title}</a></p>{inner}</div>'
 
 
 def _broken(label: str, target: str) -> str:
@@ -151,14 +203,15 @@ def _broken(label: str, target: str) -> str:
 class _Anchors:
     """Gives headings unique ids (a repeated heading gets -2, -3) and records the outline."""
 
-    def __init__(self, toc: list[tuple[int, str, str]]) -> None:
+    def __init__(self, toc: list[tuple[int, str, str]], prefix: str = "") -> None:
         self.toc = toc
         self.seen: dict[str, int] = {}
+        self.prefix = prefix  # embedded notes' headings: ids that cannot clash with the page's own
 
     def __call__(self, match: re.Match[str]) -> str:
         level, inner = int(match.group(1)), match.group(2)
         text = html.unescape(_TAG.sub("", inner)).strip()
-        anchor = heading_anchor(text)
+        anchor = self.prefix + heading_anchor(text)
         count = self.seen.get(anchor, 0) + 1
         self.seen[anchor] = count
         if count > 1:

@@ -286,6 +286,7 @@ class SiteModel:
                 "draft": self.draft(note),
             },
             "body_digest": note_digest(note),
+            "embeds": self._embedded_digests(note),
             "links": links,
             "panels": panels,
             "backlinks": self._backlinks(note_id),
@@ -301,6 +302,16 @@ class SiteModel:
         """The note's draft status ("draft", "proposed" for a decision), or "" when it is not a draft."""
         status = note.meta.get("status")
         return str(status).strip().lower() if self.vault.config.is_draft(note.type, status) else ""
+
+    def _embedded_digests(self, note: Note, depth: int = 0) -> list[str]:
+        """The source hashes of the notes this one transcludes (`![[note]]`), nested ones included:
+        the page shows their text, so an edit there must change this page's fingerprint."""
+        found: list[str] = []
+        for link, target in self.vault.outgoing(note):
+            if link.embed and target is not None and target.id != note.id and depth < 3:
+                found.append(note_digest(target))
+                found.extend(self._embedded_digests(target, depth + 1))
+        return found
 
     def problems(self, note: Note) -> list[tuple[int, str, str, str]]:
         """`backbrain check`'s findings for one note, shown on its page while serving."""
