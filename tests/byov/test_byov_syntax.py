@@ -14,6 +14,8 @@ from backbrain.core.note import Note, parse_note, strip_comments
 from backbrain.core.vault import load_vault
 from backbrain.site import SiteBuilder
 
+INTERNAL_LINKS = "note/en-linking-notes-and-files-internal-links/index.html"
+
 
 def parse(text: str, rel: str = "en/Bases/Note.md") -> Note:
     return parse_note(Path(rel), rel, text.encode("utf-8"), "note")
@@ -61,7 +63,7 @@ def _site(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_site_hides_block_ids_and_comments_and_sizes_images(tmp_path: Path) -> None:
     _, out = _site(tmp_path)
-    page = (out / "note/formulas/index.html").read_text(encoding="utf-8")
+    page = (out / "note/en-bases-formulas/index.html").read_text(encoding="utf-8")
     tree = HTMLParser(page)
     body = tree.css_first(".note-body")
     assert body is not None
@@ -78,14 +80,14 @@ def test_site_hides_block_ids_and_comments_and_sizes_images(tmp_path: Path) -> N
 
 def test_block_link_points_at_the_block_anchor(tmp_path: Path) -> None:
     _, out = _site(tmp_path)
-    tree = HTMLParser((out / "note/internal-links/index.html").read_text(encoding="utf-8"))
+    tree = HTMLParser((out / INTERNAL_LINKS).read_text(encoding="utf-8"))
     hrefs = [a.attributes.get("href") or "" for a in tree.css(".note-body a.wikilink")]
-    assert "../../note/formulas/#^intro-en" in hrefs
+    assert "../../note/en-bases-formulas/#^intro-en" in hrefs
 
 
 def test_embed_transcludes_the_section_and_a_self_embed_stays_a_link(tmp_path: Path) -> None:
     _, out = _site(tmp_path)
-    tree = HTMLParser((out / "note/internal-links/index.html").read_text(encoding="utf-8"))
+    tree = HTMLParser((out / INTERNAL_LINKS).read_text(encoding="utf-8"))
     embed = tree.css_first(".note-body .embed-note")
     assert embed is not None
     assert "Functions such as now() return values." in embed.text()

@@ -147,6 +147,9 @@ def name_keys(names: Names) -> Iterable[tuple[str, Candidate]]:
     yield note_id.lower(), Candidate(ID, rel, note_id)
     yield path, Candidate(PATH, rel, note_id)
     yield rel.lower(), Candidate(PATH, rel, note_id)
+    bare = normalize_target(rel)  # a folder note linked by its file's path: `../use-x/index.md`
+    if bare and bare != path:
+        yield bare, Candidate(PATH, rel, note_id)
     stem = note_stem(rel).lower()
     yield stem, Candidate(NAME, rel, note_id)
     segments = path.split("/")

@@ -114,11 +114,11 @@ class NoteRenderer:
     def __init__(self, vault: Vault, urls: SiteUrls) -> None:
         self.vault = vault
         self.urls = urls
-        self._embedding: list[str] = []  # ids of the notes being rendered, outermost first
+        self._embedding: list[Note] = []  # notes being rendered, outermost first; links resolve from the last
 
     def render(self, note: Note, root: str) -> RenderedNote:
         out = RenderedNote("")
-        self._embedding = [note.id]
+        self._embedding = [note]
         out.html = sanitize(self._html(note.body, root, out, _Anchors(out.toc))).replace("<p></p>", "")
         return out
 
@@ -146,7 +146,7 @@ class NoteRenderer:
             return match.group(0) if href.startswith("#") else f'<a href="{html.escape(href)}">{label}</a>'
         target, _, anchor = unquote(href).rstrip("\\").partition("#")  # `\|` in a table keeps its `\`
         auto_label = html.unescape(_TAG.sub("", label)) == unquote(href)
-        note = self.vault.resolve(target) if target else None
+        note = self.vault.resolve(target, self._embedding[-1]) if target else None
         if note is not None:
             url = root + self.urls.note(note.id) + (f"#{fragment_id(anchor)}" if anchor else "")
             text = html.escape(note.title + (f" › {anchor}" if anchor else "")) if auto_label else label
@@ -172,7 +172,7 @@ class NoteRenderer:
                 dims = f' width="{size.group(1)}"' + (f' height="{size.group(2)}"' if size.group(2) else "")
                 return f'<img src="{url}" alt="{html.escape(target)}"{dims} loading="lazy" />'
             return f'<img src="{url}" alt="{alt or html.escape(target)}" loading="lazy" />'
-        note = None if is_attachment(target) else self.vault.resolve(target)
+        note = None if is_attachment(target) else self.vault.resolve(target, self._embedding[-1])
         if note is not None:
             return self._embed(note, anchor, root, out)
         out.broken.append(target)
@@ -186,9 +186,10 @@ class NoteRenderer:
         url = html.escape(root + self.urls.note(note.id) + (f"#{fragment_id(anchor)}" if anchor else ""))
         title = html.escape(note.title + (f" › {anchor}" if anchor else ""))
         markdown = embedded_markdown(note, anchor or None)
-        if markdown is None or note.id in self._embedding or len(self._embedding) > MAX_EMBED_DEPTH:
+        cycle = any(n.rel == note.rel for n in self._embedding)
+        if markdown is None or cycle or len(self._embedding) > MAX_EMBED_DEPTH:
             return f'<a class="embed" href="{url}">↳ {title}</a>'
-        self._embedding.append(note.id)
+        self._embedding.append(note)
         try:
             inner = self._html(markdown, root, out, _Anchors([], prefix=f"embed-{len(self._embedding) - 1}-"))
         finally:
