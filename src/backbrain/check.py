@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from backbrain.core.note import Note, is_valid_id, normalize_heading
+from backbrain.core.note import Note, Section, is_valid_id, normalize_heading
 from backbrain.core.resolver import path_to_write
 from backbrain.core.schema import PLAIN_NOTE, RELATIONS
 from backbrain.core.vault import Vault, is_attachment
@@ -145,7 +145,7 @@ def check_note(vault: Vault, note: Note, today: dt.date) -> Iterator[Problem]:
 
 def _type_problems(vault: Vault, note: Note, today: dt.date) -> Iterator[Problem]:
     typed_folder = vault.config.type_for_folder(note.rel)
-    if not note.front.present and typed_folder:
+    if not note.front.present and typed_folder and not note.meta.get("title"):  # (an ADR's title is its H1)
         yield problem(
             note,
             1,
@@ -227,7 +227,7 @@ def _section_problems(vault: Vault, note: Note, today: dt.date) -> Iterator[Prob
         return
     draft = vault.config.is_draft(note.type, note.meta.get("status"))
     for title in spec.required_sections:
-        section = note.section(title)
+        section = note.section(title) or aliased_section(note, spec.section_aliases.get(title, ()))
         if section is None:
             yield problem(
                 note,
@@ -261,6 +261,14 @@ def _section_problems(vault: Vault, note: Note, today: dt.date) -> Iterator[Prob
                 "steps-not-tasks",
                 f"Section '## {title}' should be a task list: one '- [ ] step (5 min)' per line.",
             )
+
+
+def aliased_section(note: Note, aliases: Iterable[str]) -> Section | None:
+    """The first H2 or H3 whose title is one of a required section's aliases (core/schema section_aliases)."""
+    wanted = {normalize_heading(alias) for alias in aliases}
+    if not wanted:
+        return None
+    return next((h for h in note.headings if h.level in (2, 3) and normalize_heading(h.title) in wanted), None)
 
 
 def _link_problems(vault: Vault, note: Note, today: dt.date) -> Iterator[Problem]:

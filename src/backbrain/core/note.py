@@ -17,6 +17,7 @@ from urllib.parse import unquote
 
 import pyromark
 
+from backbrain.core.adr import read_record
 from backbrain.core.frontmatter import FrontMatter, parse_front_matter
 from backbrain.core.resolver import note_stem
 from backbrain.core.text import HTML_COMMENT, slugify
@@ -248,6 +249,8 @@ def parse_note(path: Path, rel: str, raw: bytes, default_type: str) -> Note:
     )
     if decode_error is None:
         _read_structure(note)
+        if note.type == "decision":
+            read_record(note)  # MADR / Nygard / log4brains metadata, when front matter lacks it
     return note
 
 

@@ -14,6 +14,7 @@ from typing import Annotated, Literal, TypeVar
 
 import msgspec
 
+from backbrain.core.adr import ADR_FOLDERS, is_record_name
 from backbrain.core.location import CONFIG_FILE as CONFIG_FILE
 from backbrain.errors import ConfigError
 
@@ -52,6 +53,9 @@ class TypeSpec(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     # The `status:` a new note of this type gets, and that marks it as a draft (its empty sections
     # are warnings, not errors, until the status changes): "draft", or "proposed" for decisions.
     draft_status: str = DRAFT_STATUS
+    # Other headings (H2 or H3) that count as a required section, e.g. MADR's "Decision Outcome" is
+    # a decision's "Decision": records written for other tools pass without being edited.
+    section_aliases: dict[str, list[str]] = msgspec.field(default_factory=dict)
 
 
 class TypeOverride(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -65,6 +69,7 @@ class TypeOverride(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     fields: dict[str, FieldSpec] | msgspec.UnsetType = msgspec.UNSET
     task_sections: list[str] | msgspec.UnsetType = msgspec.UNSET
     draft_status: str | msgspec.UnsetType = msgspec.UNSET
+    section_aliases: dict[str, list[str]] | msgspec.UnsetType = msgspec.UNSET
 
 
 class CheckConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -161,6 +166,14 @@ BUILTIN_TYPES: dict[str, TypeSpec] = {
             "date": FieldSpec(kind="date"),
             "deciders": FieldSpec(kind="list"),
         },
+        section_aliases={  # MADR 2/3/4 and Nygard (adr-tools) headings
+            "Context": ["Context and Problem Statement", "Problem Statement", "Context and Problem"],
+            "Options considered": ["Considered Options", "Alternatives Considered", "Alternatives", "Options"],
+            "Decision": ["Decision Outcome", "Solution or decision outcome"],
+            "Tradeoffs": ["Consequences", "Pros and Cons of the Options", "Positive Consequences",
+                          "Negative Consequences"],
+            "Outcome": ["Consequences", "Decision Outcome", "Confirmation"],
+        },  # fmt: skip
     ),
     "failure-mode": TypeSpec(
         folder="04_failure-modes",
@@ -246,6 +259,8 @@ class Config:
             prefix = folder.strip("/") + "/"
             if rel_path.startswith(prefix) and (best is None or len(prefix) > best[0]):
                 best = (len(prefix), type_name)
+        if best and best[1] == "decision" and not is_record_name(rel_path):
+            return None  # an ADR folder's README, index or template is not a decision
         return best[1] if best else None
 
     def folder_for_type(self, type_name: str) -> str | None:
@@ -336,6 +351,7 @@ def build_config(parsed: ConfigFile, source: Path | None) -> Config:
     for name, override in parsed.types.items():
         types[name] = _merge_type(types.get(name), override)
     folders = {spec.folder: name for name, spec in types.items() if spec.folder}
+    folders.update(dict.fromkeys(ADR_FOLDERS, "decision"))  # where adr-tools, MADR and log4brains write
     folders.update(parsed.folders)
     unknown = sorted({t for t in parsed.folders.values() if t not in types})
     if unknown:

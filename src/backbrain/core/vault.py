@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 # Discovery and scanning live in backbrain.core.location (light to import); re-exported for existing callers.
+from backbrain.core.adr import numbered
 from backbrain.core.location import IGNORED_DIRS as IGNORED_DIRS
 from backbrain.core.location import NOTE_SUFFIXES as NOTE_SUFFIXES
 from backbrain.core.location import VAULT_ENV as VAULT_ENV
@@ -467,6 +468,9 @@ def _collect_edges(vault: Vault, note: Note) -> None:
         line = note.front.line_of(key)
         for value in relation_values(note.meta[key]):
             found = vault.resolver.resolve(value, note.rel)
+            if found.id is None and note.type == "decision":  # `superseded by ADR-0003`: a record number
+                numbered_rel = numbered(value, note.rel, (n.rel for n in vault.files))
+                found = vault.resolver.resolve(numbered_rel, note.rel) if numbered_rel else found
             if found.id is None:
                 vault.unresolved_relations.append(UnresolvedRelation(note, key, value, line))
                 continue
