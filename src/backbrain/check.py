@@ -56,9 +56,7 @@ RULES: dict[str, Rule] = {
         Rule("BB009", "invalid-id", "warning", "An explicit `id:` is not lowercase-kebab-case."),
         Rule("BB101", "missing-section", "error", "A section the note's type requires is missing."),
         Rule("BB102", "empty-section", "error", "A required section has a heading but no content.", "warning"),
-        Rule(
-            "BB103", "missing-subsection", "error", "A required H3 inside a required section is missing.", "warning"
-        ),
+        Rule("BB103", "missing-subsection", "error", "A required H3 inside a required section is missing.", "warning"),
         Rule("BB104", "steps-not-tasks", "warning", "A section that must be a checklist has no `- [ ]` items."),
         Rule("BB201", "broken-link", "error", "A wikilink names no note (by id, alias, title or path)."),
         Rule("BB202", "broken-anchor", "warning", "A `[[note#Heading]]` or `[[note#^block]]` names no heading there."),

@@ -60,8 +60,10 @@ def read_record(note: Note) -> None:
     if found_date and not isinstance(meta.get("date"), str):
         meta["date"] = found_date.group(0)
     if "deciders" not in meta:
-        deciders = meta.get("decision-makers") or _split(written.get("deciders", "")) or _split(
-            written.get("decision-makers", "")
+        deciders = (
+            meta.get("decision-makers")
+            or _split(written.get("deciders", ""))
+            or _split(written.get("decision-makers", ""))
         )
         if deciders:
             meta["deciders"] = deciders

@@ -170,10 +170,14 @@ BUILTIN_TYPES: dict[str, TypeSpec] = {
             "Context": ["Context and Problem Statement", "Problem Statement", "Context and Problem"],
             "Options considered": ["Considered Options", "Alternatives Considered", "Alternatives", "Options"],
             "Decision": ["Decision Outcome", "Solution or decision outcome"],
-            "Tradeoffs": ["Consequences", "Pros and Cons of the Options", "Positive Consequences",
-                          "Negative Consequences"],
+            "Tradeoffs": [
+                "Consequences",
+                "Pros and Cons of the Options",
+                "Positive Consequences",
+                "Negative Consequences",
+            ],
             "Outcome": ["Consequences", "Decision Outcome", "Confirmation"],
-        },  # fmt: skip
+        },
     ),
     "failure-mode": TypeSpec(
         folder="04_failure-modes",
