@@ -1,10 +1,19 @@
-"""The ids the starter knowledge base must contain, with their types (issue 3).
+"""The ids the starter knowledge base must contain, with their types (issue 3, extended by issue 14).
 
 Kept as data so tests/test_starter.py, the writing guide and the search evaluation share one list.
 """
 
 STARTER_IDS: dict[str, list[str]] = {
-    "principle": ["consistency-models", "cap-theorem", "latency-vs-throughput", "backpressure", "idempotency"],
+    "principle": [
+        "consistency-models",
+        "cap-theorem",
+        "latency-vs-throughput",
+        "backpressure",
+        "idempotency",
+        # issue 14
+        "timeouts-and-deadlines",
+        "static-stability",
+    ],
     "pattern": [
         "caching",
         "queue-based-processing",
@@ -23,6 +32,13 @@ STARTER_IDS: dict[str, list[str]] = {
         "consistent-hashing",
         "load-shedding",
         "pub-sub",
+        # issue 14
+        "service-to-service-auth",
+        "backup-and-restore",
+        "cell-based-architecture",
+        "leader-election",
+        "fencing-tokens",
+        "leases",
     ],
     "system": [
         "url-shortener",
@@ -68,6 +84,13 @@ STARTER_IDS: dict[str, list[str]] = {
         "poison-messages",
         "split-brain",
         "replication-lag",
+        # issue 14
+        "clock-skew",
+        "certificate-expiry",
+        "dns-failures",
+        "disk-full",
+        "queue-backlog",
+        "postgres-vacuum-wraparound",
     ],
     "playbook": [
         "design-backend-system-in-45-minutes",
@@ -77,6 +100,8 @@ STARTER_IDS: dict[str, list[str]] = {
         "system-review-checklist",
         "security-checklist",
         "safe-deployment",
+        # issue 14
+        "disaster-recovery-drill",
     ],
     "article": [
         "from-request-to-completion",
@@ -98,6 +123,7 @@ STARTER_IDS: dict[str, list[str]] = {
         "serialization",
         "authentication-authorization",
         "validation-and-sanitization",
+        "oauth2-oidc",  # issue 14
         # area: application-structure
         "middlewares",
         "request-context",
@@ -127,6 +153,7 @@ STARTER_IDS: dict[str, list[str]] = {
         "webhooks-signatures",
         "devops-ci-cd-containers",
         "security-owasp-secrets",
+        "slos-and-error-budgets",  # issue 14
     ],
 }
 
