@@ -148,6 +148,13 @@ FACTS = [
         old="the OWASP API Security Top 10, 2019 edition",
     ),
     Fact(
+        "burn-rate-14.4-spends-2-percent-of-a-30-day-budget-in-an-hour",
+        ("slos-and-error-budgets", "safe-deployment", "observability-for-workflow-systems"),
+        required=(r"14\.4",),
+        values=((r"14\.4[^.%]{0,60}?(\d+(?:\.\d+)?)% of", "2"),),
+        old="a burn rate of 14.4 sustained for one hour spends 5% of the month's error budget",
+    ),
+    Fact(
         "idempotency-claims-stuck-in-started-are-recovered",
         ("idempotency-keys",),
         required=(r"stuck in `started`", r"locked_at < now\(\) - interval"),
