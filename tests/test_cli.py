@@ -153,7 +153,7 @@ def test_list_filters_and_formats(tmp_path: Path):
     tagged = run_cli("list", "--vault", str(vault), "--tag", "load", "--format", "csv").stdout.splitlines()
     assert tagged[0] == "id,type,title,path,tags,progress" and tagged[1].startswith("stampede,failure-mode")
     bad = run_cli("list", "--vault", str(vault), "--where", "progress")
-    assert bad.returncode == 2 and "FIELD=VALUE" in bad.stderr
+    assert bad.returncode == 2 and "FIELD OP VALUE" in bad.stderr
 
 
 def test_show_renders_relations_and_backlinks(tmp_path: Path):

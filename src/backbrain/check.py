@@ -116,19 +116,25 @@ def problem(note: Note, line: int, name: str, message: str, *, draft: bool = Fal
     return Problem(note.rel, line, rule.code, rule.severity, message)
 
 
-def check_vault(vault: Vault, today: dt.date | None = None) -> CheckReport:
-    """Run every rule over every note; problems sorted by path, then line."""
+def check_vault(vault: Vault, today: dt.date | None = None, *, only: set[str] | None = None) -> CheckReport:
+    """Run every rule over every note; problems sorted by path, then line.
+
+    `only` (vault-relative paths) reports on those files alone, for an editor or a pre-commit hook
+    that passes the files it changed; links and duplicates are still judged against the whole vault."""
     ignored = set(vault.config.check.ignore)
     problems: list[Problem] = []
-    for note in vault.files:
+    files = [note for note in vault.files if only is None or note.rel in only]
+    for note in files:
         problems.extend(check_note(vault, note, today or dt.date.today()))
     problems.extend(_duplicates(vault))
     problems.extend(_supersede_problems(vault))
     problems.extend(_relation_problems(vault))
     problems.extend(_ambiguous_links(vault))
-    kept = [p for p in problems if p.code not in ignored and p.name not in ignored]
+    kept = [
+        p for p in problems if p.code not in ignored and p.name not in ignored and (only is None or p.path in only)
+    ]
     kept.sort(key=lambda p: (p.path, p.line, p.code))
-    return CheckReport(len(vault.files), kept)
+    return CheckReport(len(files), kept)
 
 
 def check_note(vault: Vault, note: Note, today: dt.date) -> Iterator[Problem]:

@@ -7,6 +7,7 @@ import io
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -49,17 +50,20 @@ def new_cmd(type_name: str, title: str, vault_dir: Path | None, note_id: str | N
 
 
 @click.command("check")
-@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @vault_option
 @click.option("--strict", is_flag=True, help="Warnings fail the check too (exit 1).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def check_cmd(directory: Path | None, vault_dir: Path | None, strict: bool, fmt: str) -> None:
-    """Validate every note. Exit 0 clean, 1 problems, 2 usage or configuration error."""
-    from backbrain.check import check_vault, format_text, summary_line
-    from backbrain.core.vault import load_vault, locate_vault
+def check_cmd(paths: tuple[Path, ...], vault_dir: Path | None, strict: bool, fmt: str) -> None:
+    """Validate every note, or only PATHS (a vault folder, or note files and folders inside one).
 
-    location = locate_vault(directory or vault_dir)
-    report = check_vault(load_vault(location.root, read_only=location.read_only))
+    Given files (an editor, a pre-commit hook), only they are reported on, but their links are
+    resolved against the whole vault they are in. Exit 0 clean, 1 problems, 2 usage error."""
+    from backbrain.check import check_vault, format_text, summary_line
+    from backbrain.core.vault import load_vault
+
+    location, only = _check_targets(paths, vault_dir)
+    report = check_vault(load_vault(location.root, read_only=location.read_only), only=only)
     if fmt == "json":
         click.echo(report.to_json())
     else:
@@ -69,28 +73,60 @@ def check_cmd(directory: Path | None, vault_dir: Path | None, strict: bool, fmt:
     sys.exit(EXIT_PROBLEMS if report.failed(strict) else EXIT_OK)
 
 
-def _parse_where(pairs: tuple[str, ...]) -> list[tuple[str, str]]:
-    parsed = []
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"--where {pair!r}: expected FIELD=VALUE.", hint="For example: --where progress=completed")
-        parsed.append((key.strip(), value.strip()))
-    return parsed
+def _check_targets(paths: tuple[Path, ...], vault_dir: Path | None) -> tuple[Any, set[str] | None]:
+    """The vault to load and the files to report on (None: all). One folder alone is the vault, as
+    before; files, or folders inside a vault, are checked within the vault found above them."""
+    from backbrain.core.location import CONFIG_FILE, locate_vault, scan_files
+
+    if not paths:
+        return locate_vault(vault_dir), None
+    if len(paths) == 1 and paths[0].is_dir() and vault_dir is None:
+        inside = any((folder / CONFIG_FILE).is_file() for folder in paths[0].resolve().parents)
+        if (paths[0] / CONFIG_FILE).is_file() or not inside:
+            return locate_vault(paths[0]), None
+    first = paths[0].resolve()
+    location = locate_vault(vault_dir, cwd=first if first.is_dir() else first.parent)
+    only: set[str] = set()
+    for path in paths:
+        resolved = path.resolve()
+        if not resolved.is_relative_to(location.root):
+            raise UsageError(f"{path} is not inside the knowledge base {location.root}.",
+                             hint="Pass --vault DIR for the vault the file belongs to.")  # fmt: skip
+        rel = resolved.relative_to(location.root).as_posix()
+        if resolved.is_dir():
+            notes, _ = scan_files(location.root)
+            only.update(r for _, r in notes if rel == "." or r.startswith(rel + "/"))
+        else:
+            only.add(rel)
+    return location, only
 
 
 @click.command("list")
 @vault_option
 @click.option("--type", "type_name", default=None, help="Only notes of this type.")
 @click.option("--tag", default=None, help="Only notes with this tag.")
-@click.option("--where", multiple=True, metavar="FIELD=VALUE", help="Only notes whose field has this value.")
+@click.option(
+    "--where",
+    multiple=True,
+    metavar="FIELD OP VALUE",
+    help="Only notes whose field matches. OP: = equals, != differs, < and > compare (numbers, dates, an enum's "
+    "order: progress<completed), ~ is a case-insensitive regular expression search (a plain word matches as a "
+    "substring). A list field matches when any item does. Repeat for AND. Example: --where status=draft",
+)
+@click.option("--sort", "sort", default=None, metavar="FIELD", help="Sort by this field; -FIELD for descending.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
-def list_cmd(vault_dir: Path | None, type_name: str | None, tag: str | None, where: tuple[str, ...], fmt: str) -> None:
-    """List notes, filtered by type, tag or any front matter field."""
+def list_cmd(
+    vault_dir: Path | None, type_name: str | None, tag: str | None, where: tuple[str, ...], sort: str | None, fmt: str
+) -> None:
+    """List notes, filtered by type, tag or any front matter field; the table fits the terminal."""
     from backbrain.core.vault import open_vault
-    from backbrain.listing import list_notes
+    from backbrain.listing import did_you_mean, list_notes, parse_where
 
-    rows = list_notes(open_vault(vault_dir), type_name=type_name, tag=tag, where=_parse_where(where))
+    vault = open_vault(vault_dir)
+    if type_name is not None and type_name not in vault.config.types:
+        raise UsageError(f"--type: no type '{type_name}'.{did_you_mean(type_name, vault.config.types)}",
+                         hint=f"Types: {', '.join(vault.config.types)}.")  # fmt: skip
+    rows = list_notes(vault, type_name=type_name, tag=tag, where=parse_where(vault, where), sort=sort)
     if fmt == "json":
         click.echo(json.dumps({"notes": rows}, indent=2))
     elif fmt == "csv":
@@ -110,9 +146,12 @@ def list_cmd(vault_dir: Path | None, type_name: str | None, tag: str | None, whe
 @click.argument("note_id", metavar="ID")
 @vault_option
 def show_cmd(note_id: str, vault_dir: Path | None) -> None:
-    """Show a note in the terminal with its relations and backlinks."""
-    from backbrain.cli.views import print_note
+    """Show a note with its relations and backlinks, through a pager when the output is a terminal
+    ($BACKBRAIN_PAGER, then $PAGER, then `less -FRX`; set it to `cat` or empty for none)."""
+    from backbrain.cli.pager import page
+    from backbrain.cli.views import render_note
     from backbrain.core.vault import open_vault
 
     vault = open_vault(vault_dir)
-    print_note(vault, vault.get(note_id))
+    note = vault.get(note_id)
+    page(lambda console: render_note(console, vault, note))
