@@ -138,8 +138,8 @@ def test_parallel_full_build_equals_single_process(tmp_path: Path, monkeypatch: 
     report = builder(root, tmp_path / "two", workers=2).build()
     assert report.full
     _assert_same_tree(filecmp.dircmp(tmp_path / "one", tmp_path / "two"))
-    assert (tmp_path / "two-cache.state.pickle").is_file()  # written by the forked child, adopted after
-    assert not list(tmp_path.glob(".two-cache.state.pickle.*"))
+    assert (tmp_path / "two-cache.state.msgpack").is_file()  # written by the forked child, adopted after
+    assert not list(tmp_path.glob(".two-cache.state.msgpack.*"))
     _edit(root / "scratch.md", "A plain note", "A plainer note")
     with monkeypatch.context() as patch:
         _no_disk_load(patch)
@@ -237,7 +237,7 @@ def test_a_new_builder_resumes_from_the_saved_state(tmp_path: Path, monkeypatch:
     root = make_site_vault(tmp_path / "vault")
     out = tmp_path / "out"
     builder(root, out).build()
-    assert (tmp_path / "out-cache.state.pickle").is_file()
+    assert (tmp_path / "out-cache.state.msgpack").is_file()
     steps = [  # a backlink that comes and goes again: pages rendered in between must be looked at again
         lambda: _edit(root / "scratch.md", "[[caching]].", "[[caching]] and [[url-shortener]]."),
         lambda: _edit(root / "01_patterns/caching.md", "title: Caching", "title: Caching layer"),
@@ -262,9 +262,9 @@ def test_a_damaged_or_foreign_state_is_ignored(tmp_path: Path, monkeypatch: pyte
     root = make_site_vault(tmp_path / "vault")
     out = tmp_path / "out"
     builder(root, out).build()
-    state = tmp_path / "out-cache.state.pickle"
+    state = tmp_path / "out-cache.state.msgpack"
     good = state.read_bytes()
-    for index, damage in enumerate((b"", b"not a pickle", good[: len(good) // 2])):
+    for index, damage in enumerate((b"", b"not a state file", good[: len(good) // 2])):
         state.write_bytes(damage)
         _edit(root / "scratch.md", "A plain note", f"A plain note {index}")
         report = builder(root, out).build()
@@ -277,7 +277,7 @@ def test_a_damaged_or_foreign_state_is_ignored(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setattr("backbrain.site.build.builder.load_vault", lambda *a, **k: loads.append(1) or real(*a, **k))
     builder(root, out).build()
     assert loads == [1]
-    (tmp_path / "out-cache.delta.pickle").write_bytes(b"\x80\x05N.")  # a delta of no base
+    (tmp_path / "out-cache.delta.json").write_text('{"token": "no-such-base", "carried": []}')
     builder(root, out).build()
     assert loads == [1, 1]
 

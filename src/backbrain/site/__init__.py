@@ -11,26 +11,31 @@ from pathlib import Path
 
 from backbrain.site.build.builder import BuildReport, SiteBuilder
 
-__all__ = ["BuildReport", "SiteBuilder", "build_site", "site_paths"]
+__all__ = ["BuildReport", "SiteBuilder", "build_site", "site_cache_dir", "site_paths"]
 
 
 def site_paths(vault_root: Path, read_only: bool, out: Path | None = None, purpose: str = "site") -> tuple[Path, Path]:
     """(output folder, build-cache file) for a vault.
 
-    Writable vaults keep both under VAULT/.backbrain/ (disposable caches, per the format). The bundled
-    starter is read-only, so its default output and every cache go to the user's cache folder.
+    The output of a writable vault defaults to VAULT/.backbrain/PURPOSE; the bundled starter is
+    read-only, so its default output goes to the user's cache folder. The build cache (manifest and
+    saved state) is always in the user's cache folder, keyed by the vault's resolved path: a vault
+    is data someone else may have written, and a cache it shipped would be trusted by the builder.
     """
     root = Path(vault_root).resolve()
-    if read_only:
-        import platformdirs
-
-        tag = hashlib.blake2b(str(root).encode(), digest_size=6).hexdigest()
-        base = Path(platformdirs.user_cache_dir("backbrain")) / f"starter-{tag}"
-    else:
-        base = root / ".backbrain"
-    output = Path(out).resolve() if out else base / purpose
+    cache = site_cache_dir(root)
+    output = Path(out).resolve() if out else (cache if read_only else root / ".backbrain") / purpose
     key = hashlib.blake2b(str(output).encode(), digest_size=6).hexdigest()
-    return output, base / "site-cache" / f"{output.name}-{key}.json"
+    return output, cache / "site-cache" / f"{output.name}-{key}.json"
+
+
+def site_cache_dir(vault_root: Path) -> Path:
+    """This vault's folder in the user's cache (platformdirs), named after the vault and a hash of its path."""
+    import platformdirs
+
+    root = Path(vault_root).resolve()
+    tag = hashlib.blake2b(str(root).encode(), digest_size=6).hexdigest()
+    return Path(platformdirs.user_cache_dir("backbrain")) / "vaults" / f"{root.name or 'vault'}-{tag}"
 
 
 def build_site(

@@ -14,13 +14,14 @@ the child renders half of the pages into the same fresh folder and reports what 
 from __future__ import annotations
 
 import os
-import pickle
 import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from backbrain.core.note import Note
 from backbrain.core.vault import Vault, gc_paused, is_attachment, load_vault
@@ -49,6 +50,9 @@ PARALLEL_MIN_PAGES = 400
 _CHILD_SLOTS = frozenset(range(1, 35, 2))  # the forked child's share of the pages: 17 in 40
 REBASE_CHANGES = 100  # files changed since the saved base state before it is saved again
 Entry = list[Any]  # [fingerprint, output hash, assets]
+# What the forked child sends back: its pages' results, the search entries, graph.json, state saved.
+_CHILD_REPORT = msgspec.msgpack.Decoder(tuple[list[tuple[str, Entry, bool, bool]], list[str], str | None, bool])
+_FINGERPRINT = msgspec.msgpack.Encoder(enc_hook=repr)  # a page context is plain data (model.py)
 
 
 @dataclass
@@ -312,10 +316,10 @@ class SiteBuilder:
         self, model: SiteModel, jobs: list[_Job], target: FreshDir | LiveDir, old_pages: dict[str, Entry]
     ) -> tuple[list[_Result], list[str]]:
         """Run the jobs, split with one forked child when there are many; also returns the search entries."""
-        renderer = PageRenderer(model, self.code[:10], self.cache_file.parent / "templates")
+        renderer = PageRenderer(model, self.code[:10])
         if self.workers < 2 or len(jobs) < PARALLEL_MIN_PAGES or not hasattr(os, "fork"):
             return _run_share(renderer, jobs, target, old_pages), self._search_entries(model)
-        # A CLI build also leaves the state for the next process (state.py): the child pickles it (and
+        # A CLI build also leaves the state for the next process (state.py): the child saves it (and
         # computes the graph) before it sends its pages back, while the parent renders, so the child
         # takes 17 pages in 40. serve keeps its graph cache in the parent (its updates reuse it).
         state_token = uuid.uuid4().hex if not self.live else ""
@@ -340,7 +344,7 @@ class SiteBuilder:
                         model.labs, self._search, self._graph,
                     )  # fmt: skip
                 with os.fdopen(write_end, "wb") as pipe:
-                    pipe.write(pickle.dumps((results, entries, graph, saved), protocol=5))
+                    pipe.write(msgspec.msgpack.encode((results, entries, graph, saved)))
                 status = 0
             finally:
                 os._exit(status)
@@ -355,7 +359,7 @@ class SiteBuilder:
             if state_token:
                 self.state.discard(state_token)
             return mine + _run_share(renderer, theirs, target, old_pages), self._search_entries(model)
-        theirs_results, entries, graph, saved = pickle.loads(payload)
+        theirs_results, entries, graph, saved = _CHILD_REPORT.decode(payload)
         if saved:
             self._state_pending = state_token  # adopted once the manifest is saved
         self._graph_text = graph
@@ -449,7 +453,7 @@ def _run_share(
     results: list[_Result] = []
     for job in jobs:
         ctx = model.context(job.kind, job.key)
-        fp = digest(pickle.dumps(ctx, protocol=5))
+        fp = digest(_FINGERPRINT.encode(ctx))
         previous = old_pages.get(job.file)
         if previous is not None and previous[0] == fp:
             results.append((job.file, previous, False, False))

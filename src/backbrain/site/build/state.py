@@ -1,48 +1,55 @@
 """What a build leaves for the next one in a new process: the parsed vault and the site's caches.
 
 Without it a `backbrain build` after one edit would parse 10,000 notes again (2 s) and compute every
-page's context (2 s) to find the three pages that changed. With it, the next build unpickles the
-vault (~0.3 s), asks it which files changed since (`Vault.changes_on_disk`: a stat per file, a
-content hash where the stat cannot tell), re-parses those, and does what serve's `update()` does.
+page's context (2 s) to find the three pages that changed. With it, the next build decodes the
+vault, asks it which files changed since (`Vault.changes_on_disk`: a stat per file, a content hash
+where the stat cannot tell), re-parses those, and does what serve's `update()` does.
 
 Two files next to the manifest, both disposable (a missing, corrupt, old or foreign one is ignored
 and the next build loads the vault from disk):
 
-- the *base* (`NAME.state.pickle`, tens of MB): schema, site and parser code digests, vault root,
-  the Vault with its indexes, lab results, search entries and graph cache; written after a build
-  that loaded the vault from disk, and again once many files changed since it was written;
-- the *delta* (`NAME.delta.pickle`, a few KB): the base's token and the output files that builds
+- the *base* (`NAME.state.msgpack`): a key (state format, backbrain, pyromark and Python versions,
+  site and parser code digests, vault root) and the notes with their parsed structure, the vault's
+  indexes, lab results, search entries and graph cache; written after a build that loaded the vault
+  from disk, and again once many files changed since it was written;
+- the *delta* (`NAME.delta.json`, a few KB): the base's token and the output files that builds
   since the base looked at (rendered or fingerprinted).
 
 Why the delta: a page rendered by an intermediate build (say a backlink that came and went again)
 can differ from what the base and the current vault both imply, so the pages earlier builds touched
 are looked at again; their fingerprints decide whether anything is rendered.
 
-pickle executes code on load: these files live in the vault's own `.backbrain/` folder (or the
-user's cache folder for the read-only starter), written by backbrain for the same user.
+Both are data, never code: msgpack and JSON decoded by msgspec into declared types (a file that does
+not match them, or whose key differs, is ignored). They live in the user's cache folder, not in the
+vault (see `backbrain.site.site_paths`), so a cloned vault cannot ship a state for its builder to trust.
 """
 
 from __future__ import annotations
 
 import contextlib
-import copyreg
 import dataclasses
+import datetime as dt
 import hashlib
 import os
-import pickle
+import struct
 import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from backbrain.core.note import CodeBlock, Link, Section, Task
-from backbrain.core.vault import Stamp, Vault
+import msgspec
+
+from backbrain.core.note import Note
+from backbrain.core.schema import load_config
+from backbrain.core.vault import Edge, Stamp, UnresolvedRelation, Vault
 from backbrain.site.graph import GraphCache
 from backbrain.site.labs import LabPanel
 
-SCHEMA = 1
+SCHEMA = 2  # version of the layout below; bump it whenever a saved type changes shape
+_MAGIC = b"BBSTATE\x00"
 _PARSER_MODULES = ("core/frontmatter", "core/note", "core/schema", "core/vault", "core/location")
+_NOTE_SKIPPED = frozenset({"sections", "_section_map"})  # derived on load
 
 
 @dataclass
@@ -76,53 +83,191 @@ def parser_digest() -> str:
     return digest.hexdigest()
 
 
-def _positional(cls: type) -> Any:
-    names = [f.name for f in dataclasses.fields(cls)]
+def _versions() -> list[str]:
+    from importlib.metadata import version
 
-    def reduce(obj: Any) -> tuple[Any, tuple[Any, ...]]:
-        values = obj.__dict__
-        return cls, tuple(values[name] for name in names)
+    import backbrain
 
-    return reduce
+    python = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    return [backbrain.__version__, version("pyromark"), version("msgspec"), python]
 
 
-# The hundred thousand links and sections of a big vault load ~30% faster as constructor calls than
-# as pickle's default (a new object, then its __dict__ updated from a dict).
-_DISPATCH = copyreg.dispatch_table.copy()
-for _cls in (Link, Section, Task, CodeBlock):
-    _DISPATCH[_cls] = _positional(_cls)
-_PATH = type(Path())
-_DISPATCH[_PATH] = lambda path: (_PATH, (str(path),))  # one string to parse, not every part again
+# -- the saved shapes ---------------------------------------------------------------------------------
+class _Header(msgspec.Struct, forbid_unknown_fields=True):
+    key: list[Any]
+    token: str
+
+
+class _Payload(msgspec.Struct, forbid_unknown_fields=True):
+    read_only: bool
+    notes: list[Note]  # decoded by msgspec into the dataclasses themselves
+    stamps: dict[str, Stamp]
+    attachments: dict[str, str]
+    lookup: dict[str, str]
+    edges: list[Edge]
+    unresolved: list[tuple[int, str, str, int]]  # (index in notes, key, value, line)
+    nav: list[tuple[str, str]]
+    labs: dict[str, LabResult | None]
+    search: dict[str, tuple[str, str]]  # note id -> (slug, search entry JSON)
+    graph_nodes: dict[str, tuple[str, str, str, tuple[str | None, ...]]]
+    graph_json: str
+
+
+class _Delta(msgspec.Struct, forbid_unknown_fields=True):
+    token: str
+    carried: list[str]
+
+
+# Front matter values PyYAML's safe loader makes that msgpack has no type for. Decoding rebuilds only
+# these plain values; an unknown extension code makes the whole file invalid.
+_EXT_DATE, _EXT_DATETIME, _EXT_SET, _EXT_TUPLE = 1, 2, 3, 4
+
+
+def _enc_hook(obj: Any) -> Any:
+    if isinstance(obj, Path):
+        return str(obj)
+    if isinstance(obj, dt.datetime):
+        return msgspec.msgpack.Ext(_EXT_DATETIME, obj.isoformat().encode())
+    if isinstance(obj, dt.date):
+        return msgspec.msgpack.Ext(_EXT_DATE, obj.isoformat().encode())
+    raise NotImplementedError(f"cannot save a {type(obj).__name__}")
+
+
+def _ext_hook(code: int, data: memoryview) -> Any:
+    if code == _EXT_DATETIME:
+        return dt.datetime.fromisoformat(bytes(data).decode())
+    if code == _EXT_DATE:
+        return dt.date.fromisoformat(bytes(data).decode())
+    if code == _EXT_SET:
+        return set(msgspec.msgpack.decode(data, ext_hook=_ext_hook))
+    if code == _EXT_TUPLE:
+        return tuple(msgspec.msgpack.decode(data, ext_hook=_ext_hook))
+    raise ValueError(f"unknown extension {code}")
+
+
+def _dec_hook(kind: type, obj: Any) -> Any:
+    if kind is Path and isinstance(obj, str):
+        return Path(obj)
+    raise NotImplementedError(f"unexpected {kind}")
+
+
+def _plain(value: Any) -> Any:
+    """Front matter as msgpack can keep it: tuples (!!omap, !!pairs) and sets (!!set) kept apart from lists."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, tuple):
+        return msgspec.msgpack.Ext(_EXT_TUPLE, _ENCODER.encode([_plain(v) for v in value]))
+    if isinstance(value, (set, frozenset)):
+        return msgspec.msgpack.Ext(_EXT_SET, _ENCODER.encode(sorted((_plain(v) for v in value), key=repr)))
+    return value
+
+
+_ENCODER = msgspec.msgpack.Encoder(enc_hook=_enc_hook)
+_HEADER = msgspec.msgpack.Decoder(_Header)
+_PAYLOAD = msgspec.msgpack.Decoder(_Payload, dec_hook=_dec_hook, ext_hook=_ext_hook)
+_DELTA = msgspec.json.Decoder(_Delta)
+
+
+# -- vault <-> payload ----------------------------------------------------------------------------------
+def _note_fields() -> list[str]:
+    return [f.name for f in dataclasses.fields(Note) if f.name not in _NOTE_SKIPPED]
+
+
+def _note_record(note: Note, names: list[str]) -> dict[str, Any]:
+    """A note's fields without second copies: the front matter's data is the meta, and the sections'
+    source is the body (both put back by `_restore`)."""
+    fields = {name: getattr(note, name) for name in names}
+    fields["meta"] = _plain(note.meta)
+    fields["front"] = dataclasses.replace(note.front, data={}, _key_lines=None)
+    fields["headings"] = [dataclasses.replace(h, source="") for h in note.headings]
+    return fields
+
+
+def _payload(
+    vault: Vault, nav: list[tuple[str, str]], labs: dict[str, LabResult | None], search: dict[str, Any],
+    graph: GraphCache,
+) -> dict[str, Any]:  # fmt: skip
+    names = _note_fields()
+    position = {id(note): i for i, note in enumerate(vault.files)}
+    return {
+        "read_only": vault.read_only,
+        "notes": [_note_record(note, names) for note in vault.files],
+        "stamps": vault.stamps,
+        "attachments": vault.attachments,
+        "lookup": vault._lookup,
+        "edges": vault.edges,
+        "unresolved": [(position[id(u.note)], u.key, u.value, u.line) for u in vault.unresolved_relations],
+        "nav": nav,
+        "labs": labs,
+        "search": {note_id: (slug, text) for note_id, (_, slug, text) in search.items()},
+        "graph_nodes": {note_id: signature for note_id, (_, signature) in graph._nodes.items()},
+        "graph_json": graph._json,
+    }
+
+
+def _restore(root: Path, payload: _Payload, carried: set[str]) -> Restored:
+    """Objects equal to what the saving build had (the indexes derived here as `_index` derives them)."""
+    files: list[Note] = payload.notes
+    for note in files:
+        note.front.data = note.meta
+        body = note.body
+        for heading in note.headings:
+            heading.source = body
+        note.sections = [h for h in note.headings if h.level == 2]
+    vault = Vault(root=root, config=load_config(root), read_only=payload.read_only, files=files)
+    vault.stamps, vault.attachments, vault._lookup = payload.stamps, payload.attachments, payload.lookup
+    for note in files:
+        vault.notes.setdefault(note.id, note)
+    incoming = vault._incoming
+    for note in files:
+        for link in note.links:
+            if link.target_id is not None:
+                incoming.setdefault(link.target_id, []).append((note, link))
+    vault.edges = payload.edges
+    for edge in vault.edges:
+        vault._edges_of.setdefault(edge.source, []).append(edge)
+        if edge.target != edge.source:
+            vault._edges_of.setdefault(edge.target, []).append(edge)
+    unresolved = payload.unresolved
+    vault.unresolved_relations = [UnresolvedRelation(files[i], k, v, line) for i, k, v, line in unresolved]
+    search = {i: (vault.notes[i], slug, text) for i, (slug, text) in payload.search.items() if i in vault.notes}
+    graph = GraphCache()
+    graph._nodes = {i: (vault.notes[i], sig) for i, sig in payload.graph_nodes.items() if i in vault.notes}
+    graph._edges, graph._json = vault.edges, payload.graph_json
+    return Restored(vault, payload.nav, payload.labs, search, graph, carried)
 
 
 class BuildState:
     def __init__(self, cache_file: Path, code: str) -> None:
-        self.base = cache_file.with_name(cache_file.stem + ".state.pickle")
-        self.delta = cache_file.with_name(cache_file.stem + ".delta.pickle")
+        self.base = cache_file.with_name(cache_file.stem + ".state.msgpack")
+        self.delta = cache_file.with_name(cache_file.stem + ".delta.json")
         self.code = code
         self.token = ""
 
-    def key(self, root: Path, live: bool) -> tuple[Any, ...]:
-        return (SCHEMA, sys.version_info[:2], self.code, parser_digest(), str(root), live)
+    def key(self, root: Path, live: bool) -> list[Any]:
+        return [SCHEMA, *_versions(), self.code, parser_digest(), str(root), live]
 
     def load(self, root: Path, live: bool) -> Restored | None:
         """The saved state, or None when there is none usable (missing, damaged, old, another vault)."""
         try:
-            with open(self.base, "rb") as handle:
-                header = pickle.load(handle)
-                if not isinstance(header, dict) or header.get("key") != self.key(root, live):
-                    return None
-                payload = pickle.load(handle)
-            with open(self.delta, "rb") as handle:
-                delta = pickle.load(handle)
-            if not isinstance(delta, dict) or delta.get("token") != header["token"]:
-                return None  # a delta of another base: the pages it touched are unknown
-            restored = Restored(**payload, carried=set(delta["carried"]))
-            if not isinstance(restored.vault, Vault) or not isinstance(restored.graph, GraphCache):
+            data = self.base.read_bytes()
+            if not data.startswith(_MAGIC):
                 return None
-        except Exception:
+            (size,) = struct.unpack_from("<I", data, len(_MAGIC))
+            start = len(_MAGIC) + 4
+            header = _HEADER.decode(data[start : start + size])
+            if header.key != self.key(root, live):
+                return None
+            delta = _DELTA.decode(self.delta.read_bytes())
+            if delta.token != header.token:
+                return None  # a delta of another base: the pages it touched are unknown
+            payload = _PAYLOAD.decode(memoryview(data)[start + size :])
+            restored = _restore(root, payload, set(delta.carried))
+        except Exception:  # any file we did not write as expected is just not used
             return None
-        self.token = header["token"]
+        self.token = header.token
         return restored
 
     def save_base(
@@ -141,15 +286,15 @@ class BuildState:
         self, path: Path, token: str, root: Path, live: bool, vault: Vault, nav: list[tuple[str, str]],
         labs: dict[str, LabPanel | None], search: dict[str, Any], graph: GraphCache,
     ) -> bool:  # fmt: skip
-        """Pickle a base state to `path` (straight to the file: no second copy of ~80 MB in memory)."""
+        """Encode a base state to `path`; False (and no file) when it cannot be saved."""
         try:
+            header = _ENCODER.encode({"key": self.key(root, live), "token": token})
+            payload = _ENCODER.encode(_payload(vault, nav, labs, search, graph))
             path.parent.mkdir(parents=True, exist_ok=True)
             with open(path, "wb") as handle:
-                pickle.dump({"key": self.key(root, live), "token": token}, handle, protocol=5)
-                pickler = pickle.Pickler(handle, protocol=5)
-                pickler.dispatch_table = _DISPATCH
-                pickler.dump({"vault": vault, "nav": nav, "labs": labs, "search": search, "graph": graph})
-        except Exception:  # a vault that cannot be pickled (or a full disk) just is not cached
+                handle.write(_MAGIC + struct.pack("<I", len(header)) + header)
+                handle.write(payload)
+        except Exception:  # a value msgpack cannot hold (or a full disk): the next build starts from disk
             with contextlib.suppress(OSError):
                 path.unlink()
             return False
@@ -159,7 +304,7 @@ class BuildState:
         """Make a written base current: the delta first (a crash in between leaves a token mismatch)."""
         pending = self.pending(token)
         self.token = token
-        self._write(self.delta, pickle.dumps({"token": token, "carried": []}, protocol=5))
+        self._write(self.delta, msgspec.json.encode(_Delta(token, [])))
         try:
             os.replace(pending, self.base)
         except OSError:
@@ -171,9 +316,9 @@ class BuildState:
 
     def save_delta(self, carried: set[str]) -> None:
         if self.token:
-            self._write(self.delta, pickle.dumps({"token": self.token, "carried": sorted(carried)}, protocol=5))
+            self._write(self.delta, msgspec.json.encode(_Delta(self.token, sorted(carried))))
 
-    def _write(self, path: Path, data: bytes | memoryview) -> None:
+    def _write(self, path: Path, data: bytes) -> None:
         """Replace a cache file by rename (no fsync: a cache that a crash damages is ignored next time)."""
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
