@@ -31,6 +31,8 @@ def _shape(vault: object) -> dict[str, object]:
         "attachments": vault.attachments,
         "backlinks": {i: vault.backlinks(i) for i in vault.notes},
         "relations": {i: vault.relations(i) for i in vault.notes},
+        "targets": {note.rel: vault.link_targets(note) for note in vault.files},
+        "ambiguous": [(a.note.rel, a.target, a.line, a.candidates) for a in vault.ambiguous],
         "unresolved": [(u.note.rel, u.key, u.value, u.line) for u in vault.unresolved_relations],
         "resolve": {i: getattr(vault.resolve(i), "rel", None) for i in ["caching", "Cache stampede", "dogpile effect"]},
     }
@@ -43,7 +45,10 @@ def test_restored_vault_equals_a_fresh_load(tmp_path: Path) -> None:
         "pairs: !!omap [{x: 1}, {y: 2}]\nmitigates: [nothing-here]\n---\n# Dated\n\n## One\n\ntext [[caching]]\n\n"
         "### Deeper\n\n- [ ] a task (5 min)\n\n```python\nx = 1\n```\n"
     )
+    (root / "other").mkdir()
+    (root / "other" / "caching.md").write_text("# Another caching\n\n[[caching]] and [[Dated]]\n")  # same file name
     vault = load_vault(root)
+    assert vault.ambiguous or len({n.id for n in vault.files}) == len(vault.files)
     state = BuildState(tmp_path / "cache" / "x.json", "code")
     state.save_base(vault.root, False, vault, [("Patterns", "patterns/")], {}, {}, GraphCache())
     restored = state.load(vault.root, False)

@@ -41,8 +41,9 @@ from typing import Any
 import msgspec
 
 from backbrain.core.note import Note
+from backbrain.core.resolver import Candidate
 from backbrain.core.schema import load_config
-from backbrain.core.vault import Edge, Stamp, UnresolvedRelation, Vault
+from backbrain.core.vault import AmbiguousLink, Edge, Stamp, UnresolvedRelation, Vault
 from backbrain.site.graph import GraphCache
 from backbrain.site.labs import LabPanel
 
@@ -103,9 +104,11 @@ class _Payload(msgspec.Struct, forbid_unknown_fields=True):
     notes: list[Note]  # decoded by msgspec into the dataclasses themselves
     stamps: dict[str, Stamp]
     attachments: dict[str, str]
-    lookup: dict[str, str]
+    table: dict[str, list[Candidate]]  # the resolver's names
+    targets: dict[str, list[str | None]]  # note rel -> the id each of its links resolved to
     edges: list[Edge]
     unresolved: list[tuple[int, str, str, int]]  # (index in notes, key, value, line)
+    ambiguous: list[tuple[int, str, int, tuple[str, ...]]]  # (index in notes, target, line, candidates)
     nav: list[tuple[str, str]]
     labs: dict[str, LabResult | None]
     search: dict[str, tuple[str, str]]  # note id -> (slug, search entry JSON)
@@ -196,9 +199,11 @@ def _payload(
         "notes": [_note_record(note, names) for note in vault.files],
         "stamps": vault.stamps,
         "attachments": vault.attachments,
-        "lookup": vault._lookup,
+        "table": vault._table,
+        "targets": vault._targets,
         "edges": vault.edges,
         "unresolved": [(position[id(u.note)], u.key, u.value, u.line) for u in vault.unresolved_relations],
+        "ambiguous": [(position[id(a.note)], a.target, a.line, a.candidates) for a in vault.ambiguous],
         "nav": nav,
         "labs": labs,
         "search": {note_id: (slug, text) for note_id, (_, slug, text) in search.items()},
@@ -217,14 +222,15 @@ def _restore(root: Path, payload: _Payload, carried: set[str]) -> Restored:
             heading.source = body
         note.sections = [h for h in note.headings if h.level == 2]
     vault = Vault(root=root, config=load_config(root), read_only=payload.read_only, files=files)
-    vault.stamps, vault.attachments, vault._lookup = payload.stamps, payload.attachments, payload.lookup
+    vault.stamps, vault.attachments, vault._table = payload.stamps, payload.attachments, payload.table
+    vault._targets = targets = payload.targets
     for note in files:
         vault.notes.setdefault(note.id, note)
     incoming = vault._incoming
     for note in files:
-        for link in note.links:
-            if link.target_id is not None:
-                incoming.setdefault(link.target_id, []).append((note, link))
+        for link, target in zip(note.links, targets[note.rel], strict=True):
+            if target is not None:
+                incoming.setdefault(target, []).append((note, link))
     vault.edges = payload.edges
     for edge in vault.edges:
         vault._edges_of.setdefault(edge.source, []).append(edge)
@@ -232,6 +238,7 @@ def _restore(root: Path, payload: _Payload, carried: set[str]) -> Restored:
             vault._edges_of.setdefault(edge.target, []).append(edge)
     unresolved = payload.unresolved
     vault.unresolved_relations = [UnresolvedRelation(files[i], k, v, line) for i, k, v, line in unresolved]
+    vault.ambiguous = [AmbiguousLink(files[i], target, line, names) for i, target, line, names in payload.ambiguous]
     search = {i: (vault.notes[i], slug, text) for i, (slug, text) in payload.search.items() if i in vault.notes}
     graph = GraphCache()
     graph._nodes = {i: (vault.notes[i], sig) for i, sig in payload.graph_nodes.items() if i in vault.notes}
