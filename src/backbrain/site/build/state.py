@@ -110,7 +110,7 @@ class _Payload(msgspec.Struct, forbid_unknown_fields=True):
     unresolved: list[tuple[int, str, str, int]]  # (index in notes, key, value, line)
     ambiguous: list[tuple[int, str, int, tuple[str, ...]]]  # (index in notes, target, line, candidates)
     nav: list[tuple[str, str]]
-    labs: dict[str, LabResult | None]
+    labs: dict[str, LabPanel | None]
     search: dict[str, tuple[str, str]]  # note id -> (slug, search entry JSON)
     graph_nodes: dict[str, tuple[str, str, str, tuple[str | None, ...]]]
     graph_json: str
@@ -189,7 +189,7 @@ def _note_record(note: Note, names: list[str]) -> dict[str, Any]:
 
 
 def _payload(
-    vault: Vault, nav: list[tuple[str, str]], labs: dict[str, LabResult | None], search: dict[str, Any],
+    vault: Vault, nav: list[tuple[str, str]], labs: dict[str, LabPanel | None], search: dict[str, Any],
     graph: GraphCache,
 ) -> dict[str, Any]:  # fmt: skip
     names = _note_fields()
