@@ -168,7 +168,7 @@ def graph_state(index: SearchIndex) -> dict[str, object]:
         "edges": set(conn.execute("SELECT source, kind, target, via FROM edges")),
         "relations": dict(conn.execute("SELECT rel, relations FROM notes")),
         "fts": dict(conn.execute("SELECT n.rel, f.relations FROM fts f JOIN notes n ON n.rowid = f.rowid")),
-        "lookup": dict(conn.execute("SELECT key, id FROM lookup")),
+        "lookup": dict(conn.execute("SELECT key, candidates FROM lookup")),
         "names": sorted(
             conn.execute("SELECT n.rel, m.pos, m.name, m.len, m.gram FROM names m JOIN notes n ON n.rowid = m.note")
         ),

@@ -8,10 +8,12 @@ Scanning is backbrain.core.location's (stdlib only): `backbrain search` on a fre
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from backbrain.core.resolver import Candidate, Names, Resolver, assign_ids, build_table
 from backbrain.core.text import clean_markdown
 
 if TYPE_CHECKING:
@@ -56,6 +58,7 @@ class Doc:
     size: int
     hash: str
     relations: str = ""  # names of typed-relation partners, filled in by the graph step
+    declared: bool = False  # the id was written as `id:` (else it comes from the file name)
 
     def graph_key(self) -> tuple[Any, ...]:
         """What other notes' index rows depend on: names and outgoing targets."""
@@ -105,6 +108,7 @@ def doc_from_note(note: Note, config: Config, mtime_ns: int, size: int, digest: 
         mtime_ns=mtime_ns,
         size=size,
         hash=digest,
+        declared=isinstance(note.meta.get("id"), str) and bool(note.meta["id"].strip()),
     )
 
 
@@ -174,50 +178,64 @@ class GraphNote:
     title: str
     aliases: list[str]
     targets: list[tuple[str, str]]
+    declared: bool = True
 
 
 @dataclass
 class Graph:
-    """Resolved edges (source id, kind, target id, declaring rel), the lookup that resolved them, and
-    the relation text of each note id that has typed partners."""
+    """Resolved edges (source id, kind, target id, declaring rel), the resolver's name table (each
+    key's candidates as JSON, as the index stores them), each note's vault-wide id, and the relation
+    text of each note id that has typed partners."""
 
     edges: list[tuple[str, str, str, str]] = field(default_factory=list)
     relation_text: dict[str, str] = field(default_factory=dict)
     lookup: dict[str, str] = field(default_factory=dict)
+    ids: dict[str, str] = field(default_factory=dict)
 
 
 def build_graph(notes: list[GraphNote]) -> Graph:
-    """Resolve every relation and link the way backbrain.core.vault does, without loading the vault.
+    """Resolve every relation and link with core/resolver, as the vault does, without loading the vault.
 
     Edges are kept per declaring note (a relation declared on both ends is two rows, one per
     note), so that re-indexing one note replaces exactly its own rows.
     """
+    ids = assign_ids([(n.rel, n.id if n.declared else None) for n in notes])
     by_id: dict[str, GraphNote] = {}
     for note in notes:
+        note.id = ids[note.rel]
         by_id.setdefault(note.id, note)
-    graph = Graph(lookup=build_lookup(by_id.values()))
-    resolve = cached_resolver(graph.lookup.get)
+    table = build_table(Names(n.rel, n.id, n.title, tuple(n.aliases)) for n in by_id.values())
+    graph = Graph(lookup={key: encode_candidates(found) for key, found in table.items()}, ids=ids)
+    resolver = Resolver(table.get)
     for note in by_id.values():
-        graph.edges.extend((*edge, note.rel) for edge in note_edges(note.id, note.targets, resolve))
+        graph.edges.extend((*edge, note.rel) for edge in note_edges(note.id, note.rel, note.targets, resolver))
     partners: dict[str, set[str]] = {}
     for source, kind, target, _ in graph.edges:
         if kind in RELATION_TEXT_KINDS:
             partners.setdefault(source, set()).add(target)
             partners.setdefault(target, set()).add(source)
     graph.relation_text = {
-        note_id: relation_text([(by_id[o].title, by_id[o].aliases) for o in sorted(ids)])
-        for note_id, ids in partners.items()
+        note_id: relation_text([(by_id[o].title, by_id[o].aliases) for o in sorted(others)])
+        for note_id, others in partners.items()
     }
     return graph
 
 
-def note_edges(note_id: str, targets: Iterable[tuple[str, str]], resolve: Callable[[str], str | None]) -> list[Edge]:
+def encode_candidates(found: list[Candidate]) -> str:
+    return json.dumps([list(c) for c in found], separators=(",", ":"))
+
+
+def decode_candidates(text: str) -> list[Candidate]:
+    return [Candidate(*c) for c in json.loads(text)]
+
+
+def note_edges(note_id: str, rel: str, targets: Iterable[tuple[str, str]], resolver: Resolver) -> list[Edge]:
     """The distinct edges one note declares, in the order written; links to itself are dropped."""
     from backbrain.core.schema import RELATION_KEYS
 
     edges: dict[Edge, None] = {}
     for key, value in targets:
-        target = resolve(value)
+        target = resolver.find(value, rel)
         if target is None:
             continue
         if key == "link":
@@ -233,53 +251,3 @@ def note_edges(note_id: str, targets: Iterable[tuple[str, str]], resolve: Callab
 def relation_text(partners: list[tuple[str, list[str]]]) -> str:
     """The names (title; aliases) of a note's typed-relation partners, in partner id order."""
     return " | ".join("; ".join([title, *aliases]) for title, aliases in partners)
-
-
-def build_lookup(notes: Iterable[GraphNote]) -> dict[str, str]:
-    """Same tiers as Vault._build_lookup: id, path, path stem, file stem, aliases, then titles."""
-    from backbrain.core.text import slugify
-
-    listed = list(notes)
-    tiers: list[Iterator[tuple[str, str]]] = [
-        ((n.id.lower(), n.id) for n in listed),
-        ((n.rel.lower(), n.id) for n in listed),
-        ((n.rel.rsplit(".", 1)[0].lower(), n.id) for n in listed),
-        ((_file_stem(n.rel).lower(), n.id) for n in listed),
-        ((alias.lower(), n.id) for n in listed for alias in n.aliases),
-        ((slugify(alias), n.id) for n in listed for alias in n.aliases),
-        ((n.title.lower(), n.id) for n in listed),
-        ((slugify(n.title), n.id) for n in listed),
-    ]
-    lookup: dict[str, str] = {}
-    for tier in tiers:
-        for key, note_id in tier:
-            if key and key not in lookup:
-                lookup[key] = note_id
-    return lookup
-
-
-def _file_stem(rel: str) -> str:
-    """pathlib's Path(rel).stem, without building a Path."""
-    name = rel.rsplit("/", 1)[-1]
-    dot = name.rfind(".")
-    return name[:dot] if dot > 0 else name
-
-
-def cached_resolver(lookup: Callable[[str], str | None]) -> Callable[[str], str | None]:
-    """A target as written -> the id it resolves to (None: broken), given a key -> id lookup.
-
-    The same target is written by many notes, so answers are remembered."""
-    from backbrain.core.text import slugify
-    from backbrain.core.vault import normalize_target
-
-    cache: dict[str, str | None] = {}
-
-    def resolve(target: str) -> str | None:
-        if target in cache:
-            return cache[target]
-        key = normalize_target(target)
-        found = None if key is None else lookup(key) or lookup(slugify(key))
-        cache[target] = found
-        return found
-
-    return resolve

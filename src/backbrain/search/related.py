@@ -62,22 +62,14 @@ def related(index: SearchIndex, note_ref: str, *, limit: int = 10) -> tuple[str,
 
 
 def resolve_note(index: SearchIndex, ref: str) -> tuple[int, str]:
-    """A note by id, then by title or alias (case-insensitive), as `backbrain show` finds it."""
-    conn = index.conn
-    row = conn.execute("SELECT rowid, id FROM notes WHERE id = ? ORDER BY rel LIMIT 1", (ref,)).fetchone()
-    if row is None:
-        wanted = ref.strip().lower()
-        for rowid, note_id, title, aliases in conn.execute("SELECT rowid, id, title, aliases FROM notes ORDER BY rel"):
-            if wanted == title.lower() or wanted in _json_names(aliases):
-                return rowid, note_id
+    """A note by any name core/resolver accepts (id, path, file name, alias, title), as `show` finds it."""
+    from backbrain.search.store import stored_resolver
+
+    note_id = stored_resolver(index.conn).find(ref)
+    row = index.conn.execute("SELECT rowid, id FROM notes WHERE id = ? ORDER BY rel LIMIT 1", (note_id,)).fetchone()
+    if note_id is None or row is None:
         raise NotFoundError(f"No note '{ref}' in {index.root}.", hint=_suggest(index, ref))
     return int(row[0]), str(row[1])
-
-
-def _json_names(aliases: str) -> set[str]:
-    import json
-
-    return {str(a).lower() for a in json.loads(aliases)}
 
 
 def _suggest(index: SearchIndex, ref: str) -> str:

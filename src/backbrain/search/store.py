@@ -34,9 +34,10 @@ from backbrain.core.location import CONFIG_FILE, NoteFile, locate_vault, scan_no
 from backbrain.search.query import TOKENIZER
 
 if TYPE_CHECKING:
+    from backbrain.core.resolver import Candidate, Resolver
     from backbrain.search.documents import Doc
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 INDEX_DIR = ".backbrain"
 INDEX_FILE = "index.sqlite"
 FTS_COLUMNS = ("title", "aliases", "headings", "tags", "summary", "symptoms", "relations", "body")
@@ -59,14 +60,15 @@ CREATE TABLE notes (
     size INTEGER NOT NULL,
     hash TEXT NOT NULL,
     targets TEXT NOT NULL,
-    relations TEXT NOT NULL
+    relations TEXT NOT NULL,
+    declared INTEGER NOT NULL
 );
 CREATE INDEX notes_id ON notes(id);
 CREATE TABLE edges (source TEXT NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL, via TEXT NOT NULL);
 CREATE INDEX edges_source ON edges(source);
 CREATE INDEX edges_target ON edges(target);
 CREATE INDEX edges_via ON edges(via);
-CREATE TABLE lookup (key TEXT PRIMARY KEY, id TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE lookup (key TEXT PRIMARY KEY, candidates TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE names (
     note INTEGER NOT NULL,
     pos INTEGER NOT NULL,
@@ -351,17 +353,21 @@ class SearchIndex:
             try:
                 generation = _meta(self.conn, "generation")
                 rows = self.conn.execute(
-                    "SELECT rowid, rel, id, title, aliases, targets, relations FROM notes"
+                    "SELECT rowid, rel, id, title, aliases, targets, relations, declared FROM notes"
                 ).fetchall()
                 old_edges = set(self.conn.execute("SELECT source, kind, target, via FROM edges"))
-                old_lookup = dict(self.conn.execute("SELECT key, id FROM lookup"))
+                old_lookup = dict(self.conn.execute("SELECT key, candidates FROM lookup"))
             finally:
                 self.conn.execute("COMMIT")
             rows.sort(key=lambda r: order.get(r[1], len(order)))
-            notes = [GraphNote(r[1], r[2], r[3], json.loads(r[4]), [tuple(t) for t in json.loads(r[5])]) for r in rows]
+            notes = [
+                GraphNote(r[1], r[2], r[3], json.loads(r[4]), [tuple(t) for t in json.loads(r[5])], bool(r[7]))
+                for r in rows
+            ]
             graph = build_graph(notes)
-            texts = graph.relation_text
-            changed = [(texts.get(r[2], ""), r[0]) for r in rows if texts.get(r[2], "") != r[6]]
+            texts, ids = graph.relation_text, graph.ids
+            changed = [(texts.get(ids[r[1]], ""), r[0]) for r in rows if texts.get(ids[r[1]], "") != r[6]]
+            renamed = [(ids[r[1]], r[0]) for r in rows if ids[r[1]] != r[2]]
             for start in range(0, len(changed), BATCH_SIZE):
                 with self.write() as conn:
                     for text, rowid in changed[start : start + BATCH_SIZE]:
@@ -382,9 +388,10 @@ class SearchIndex:
                     [(k,) for k, v in old_lookup.items() if graph.lookup.get(k) != v],
                 )
                 conn.executemany(
-                    "INSERT OR REPLACE INTO lookup(key, id) VALUES (?, ?)",
+                    "INSERT OR REPLACE INTO lookup(key, candidates) VALUES (?, ?)",
                     [(k, v) for k, v in graph.lookup.items() if old_lookup.get(k) != v],
                 )
+                conn.executemany("UPDATE notes SET id = ? WHERE rowid = ?", renamed)
                 _set_meta(conn, "graph_dirty", "0")
             if len(changed) > 1000:
                 with self.write() as conn:  # merge the many small segments a big build leaves behind
@@ -440,19 +447,15 @@ def _relink(conn: sqlite3.Connection, docs: list[Doc]) -> bool:
     duplicate id: the vault uses the first file with an id, and only the full refresh knows files'
     order)."""
 
-    def lookup(key: str) -> str | None:
-        row = conn.execute("SELECT id FROM lookup WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
-
-    from backbrain.search.documents import RELATION_TEXT_KINDS, cached_resolver, note_edges
+    from backbrain.search.documents import RELATION_TEXT_KINDS, note_edges
 
     if _duplicated(conn, {d.id for d in docs}):
         return False
-    resolve = cached_resolver(lookup)
+    resolver = stored_resolver(conn)
     affected: set[str] = set()
     for doc in docs:
         old = set(conn.execute("SELECT source, kind, target FROM edges WHERE via = ?", (doc.rel,)))
-        new = note_edges(doc.id, doc.targets, resolve)
+        new = note_edges(doc.id, doc.rel, doc.targets, resolver)
         if old == set(new):
             continue
         conn.execute("DELETE FROM edges WHERE via = ?", (doc.rel,))
@@ -463,6 +466,18 @@ def _relink(conn: sqlite3.Connection, docs: list[Doc]) -> bool:
             if kind in RELATION_TEXT_KINDS:
                 affected.update((source, target))
     return _rewrite_relation_text(conn, affected)
+
+
+def stored_resolver(conn: sqlite3.Connection) -> Resolver:
+    """core/resolver over the name table the last graph refresh stored (no note file is read)."""
+    from backbrain.core.resolver import Resolver
+    from backbrain.search.documents import decode_candidates
+
+    def candidates(key: str) -> list[Candidate] | None:
+        row = conn.execute("SELECT candidates FROM lookup WHERE key = ?", (key,)).fetchone()
+        return decode_candidates(row[0]) if row else None
+
+    return Resolver(candidates)
 
 
 def _rewrite_relation_text(conn: sqlite3.Connection, note_ids: set[str]) -> bool:
@@ -524,13 +539,14 @@ def _upsert(conn: sqlite3.Connection, doc: Doc) -> None:
         doc.hash,
         json.dumps(doc.targets),
         doc.relations,
+        int(doc.declared),
     )
     rowid = conn.execute(
-        "INSERT INTO notes(rel, id, type, title, aliases, tags, progress, mtime_ns, size, hash, targets, relations)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(rel) DO UPDATE SET id = excluded.id,"
+        "INSERT INTO notes(rel, id, type, title, aliases, tags, progress, mtime_ns, size, hash, targets, relations,"
+        " declared) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(rel) DO UPDATE SET id = excluded.id,"
         " type = excluded.type, title = excluded.title, aliases = excluded.aliases, tags = excluded.tags,"
         " progress = excluded.progress, mtime_ns = excluded.mtime_ns, size = excluded.size, hash = excluded.hash,"
-        " targets = excluded.targets, relations = excluded.relations RETURNING rowid",
+        " targets = excluded.targets, relations = excluded.relations, declared = excluded.declared RETURNING rowid",
         values,
     ).fetchone()[0]
     conn.execute("DELETE FROM fts WHERE rowid = ?", (rowid,))  # also when another process just added it

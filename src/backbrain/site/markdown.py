@@ -141,7 +141,8 @@ class NoteRenderer:
         if scheme:
             if scheme.group(1).lower() in _SAFE_SCHEMES:
                 return match.group(0)
-            return f'<span class="unsafe-link">{label}</span>'
+            if self.vault.resolve(unquote(href).partition("#")[0], self._embedding[-1]) is None:  # `[[ADR-1: Title]]` is a note
+                return f'<span class="unsafe-link">{label}</span>'
         if href.startswith(("#", "/")) or not href:
             return match.group(0) if href.startswith("#") else f'<a href="{html.escape(href)}">{label}</a>'
         target, _, anchor = unquote(href).rstrip("\\").partition("#")  # `\|` in a table keeps its `\`

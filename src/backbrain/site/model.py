@@ -342,7 +342,7 @@ class SiteModel:
         grouped: dict[str, list[str]] = {}
         for source, line in self.backlink_contexts(note_id):
             grouped.setdefault(source, [])
-            context = self._readable(line)
+            context = self._readable(line, self.vault.notes.get(source))
             if context and context not in grouped[source] and len(grouped[source]) < 3:
                 grouped[source].append(context)
         result = []
@@ -352,7 +352,7 @@ class SiteModel:
                 result.append((ref, contexts))
         return sorted(result, key=lambda r: r[0][1].lower())
 
-    def _readable(self, line: str) -> str:
+    def _readable(self, line: str, source: Note | None) -> str:
         """A backlink's sentence with [[links]] shown as their labels or the linked notes' titles."""
         if "[[" not in line:
             return line
@@ -360,7 +360,7 @@ class SiteModel:
         def label(match: re.Match[str]) -> str:
             if match.group(3):
                 return match.group(3)
-            target = self.vault.resolve(match.group(1))
+            target = self.vault.resolve(match.group(1), source)
             return target.title if target else match.group(1)
 
         return WIKILINK.sub(label, line)
