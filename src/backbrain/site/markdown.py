@@ -141,7 +141,8 @@ class NoteRenderer:
         if scheme:
             if scheme.group(1).lower() in _SAFE_SCHEMES:
                 return match.group(0)
-            if self.vault.resolve(unquote(href).partition("#")[0], self._embedding[-1]) is None:  # `[[ADR-1: Title]]` is a note
+            # `[[ADR-1: Title]]` reads as a URL scheme but names a note
+            if self.vault.resolve(unquote(href).partition("#")[0], self._embedding[-1]) is None:
                 return f'<span class="unsafe-link">{label}</span>'
         if href.startswith(("#", "/")) or not href:
             return match.group(0) if href.startswith("#") else f'<a href="{html.escape(href)}">{label}</a>'
