@@ -11,7 +11,6 @@ work runs in this process and gives the same result.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -25,7 +24,7 @@ MAX_WORKERS = 4  # beyond this the parent's merging and the kernel's page faults
 
 def worker_count(limit: int = MAX_WORKERS) -> int:
     """How many processes may work at once here (1 means: do not fork)."""
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if not hasattr(os, "fork"):
         return 1
     if threading.current_thread() is not threading.main_thread():
         return 1
@@ -41,6 +40,8 @@ def split_map(work: Callable[[Sequence[T]], list[R]], items: Sequence[T], *, min
     workers = worker_count()
     if workers < 2 or len(items) < min_items:
         return work(items)
+    import multiprocessing  # only when forking: a search on an unchanged vault must not pay for it
+
     size = -(-len(items) // workers)
     shares = [items[i : i + size] for i in range(0, len(items), size)]
     with multiprocessing.get_context("fork").Pool(len(shares) - 1) as pool:
@@ -56,5 +57,7 @@ def ordered_map(fn: Callable[[T], R], items: Sequence[T], *, min_items: int, chu
     if workers < 2 or len(items) < min_items:
         yield from map(fn, items)
         return
+    import multiprocessing
+
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         yield from pool.imap(fn, items, chunksize=chunksize)

@@ -7,13 +7,13 @@ matches no note, so a hostile link can at worst be reported as broken.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import hashlib
-import multiprocessing as mp
 import os
 import posixpath
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -29,6 +29,7 @@ from backbrain.core.location import locate_vault as locate_vault
 from backbrain.core.location import scan_files as scan_files
 from backbrain.core.location import starter_root as starter_root
 from backbrain.core.note import Link, Note, parse_note
+from backbrain.core.parallel import split_map
 from backbrain.core.resolver import Candidate, Names, Resolver, assign_ids, build_table
 from backbrain.core.resolver import normalize_target as normalize_target
 from backbrain.core.schema import PLAIN_NOTE, RELATION_KEYS, RELATIONS, Config, load_config
@@ -361,22 +362,15 @@ def parse_files(files: list[tuple[Path, str]], config: Config) -> list[Note]:
 
 
 def parse_files_stamped(files: list[tuple[Path, str]], config: Config) -> list[tuple[Note, Stamp]]:
-    """Parse every file (with the stamp of what was read); on big vaults one forked worker parses the
-    second half meanwhile.
+    """Parse every file (with the stamp of what was read), over both cores on big vaults.
 
     Measured on 10,000 notes: parsing is CPU-bound Python (~2 s), sending parsed notes back is
     cheap once a note carries its text only once, so two cores nearly halve the wall time.
     """
-    if len(files) < PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2 or "fork" not in mp.get_all_start_methods():
-        return [_read_note(path, rel, config) for path, rel in files]
-    half = len(files) // 2
-    with mp.get_context("fork").Pool(1) as pool:
-        second = pool.apply_async(_parse_chunk, (files[half:], config))
-        first = [_read_note(path, rel, config) for path, rel in files[:half]]
-        return first + second.get()
+    return split_map(functools.partial(_parse_chunk, config=config), files, min_items=PARALLEL_MIN_FILES)
 
 
-def _parse_chunk(files: list[tuple[Path, str]], config: Config) -> list[tuple[Note, Stamp]]:
+def _parse_chunk(files: Sequence[tuple[Path, str]], config: Config) -> list[tuple[Note, Stamp]]:
     return [_read_note(path, rel, config) for path, rel in files]
 
 

@@ -9,8 +9,6 @@ in-process: starting workers costs more than parsing a few files.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from backbrain.core.location import NoteFile
+from backbrain.core.parallel import ordered_map
 from backbrain.search.documents import Doc, content_hash, doc_from_note, trusted_mtime
 
 if TYPE_CHECKING:
@@ -42,18 +41,10 @@ _config_cache: dict[str, Config] = {}
 
 def read_changed(root: Path, jobs: list[Job]) -> Iterator[Doc | Touched]:
     """Docs for files whose content changed, Touched for the rest; unreadable files are skipped."""
-    workers = min(os.cpu_count() or 1, 4)
-    if len(jobs) < POOL_THRESHOLD or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        for job in jobs:
-            result = _read((str(root), job))
-            if result is not None:
-                yield result
-        return
-    context = multiprocessing.get_context("fork")  # no re-import of the package in each worker
-    with context.Pool(workers) as pool:
-        for result in pool.imap(_read, [(str(root), job) for job in jobs], chunksize=CHUNK):
-            if result is not None:
-                yield result
+    tasks = [(str(root), job) for job in jobs]
+    for result in ordered_map(_read, tasks, min_items=POOL_THRESHOLD, chunksize=CHUNK):
+        if result is not None:
+            yield result
 
 
 def _read(task: tuple[str, Job]) -> Doc | Touched | None:

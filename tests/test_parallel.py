@@ -1,0 +1,38 @@
+"""core/parallel: the same answer in one process or several, and never a fork off the main thread."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+
+from backbrain.core import parallel
+
+
+def pids(items: Sequence[int]) -> list[tuple[int, int]]:
+    return [(item * 2, os.getpid()) for item in items]
+
+
+def test_split_map_keeps_order_and_uses_another_process_on_big_inputs() -> None:
+    result = parallel.split_map(pids, list(range(100)), min_items=10)
+    assert [value for value, _ in result] == [i * 2 for i in range(100)]
+    if parallel.worker_count() > 1:
+        assert len({pid for _, pid in result}) > 1
+
+
+def test_small_inputs_stay_in_this_process() -> None:
+    assert {pid for _, pid in parallel.split_map(pids, list(range(5)), min_items=10)} == {os.getpid()}
+
+
+def test_ordered_map_streams_in_order() -> None:
+    assert list(parallel.ordered_map(abs, [-3, 2, -1] * 50, min_items=10, chunksize=7)) == [3, 2, 1] * 50
+
+
+def test_never_forks_off_the_main_thread() -> None:
+    seen: list[set[int]] = []
+    worker = threading.Thread(
+        target=lambda: seen.append({pid for _, pid in parallel.split_map(pids, list(range(100)), min_items=10)})
+    )
+    worker.start()
+    worker.join()
+    assert seen == [{os.getpid()}]
