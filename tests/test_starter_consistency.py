@@ -142,6 +142,21 @@ FACTS = [
         old="7. OWASP Foundation. *Application Security Verification Standard 4.0.3*. 2021.",
     ),
     Fact(
+        "owasp-top-10-2025-order",
+        ("security-checklist", "security-owasp-secrets"),
+        required=(
+            r"Security Misconfiguration (?:\(A05 below\) rises to A02:2025|up to second)",
+            r"Software Supply Chain Failures(?:, A03:2025| as third)",
+            r"(?:A10:2025, |tenth category, )Mishandling of Exceptional Conditions",
+        ),
+    ),
+    Fact(
+        "kafka-default-retention-is-7-days",
+        ("disk-full", "queue-backlog"),
+        values=((r"Kafka(?:'s default is| keeps) (\d+ days)", "7 days"),),
+        old="Kafka keeps 3 days regardless of volume",
+    ),
+    Fact(
         "owasp-api-top-10-edition",
         ("security-owasp-secrets", "common-api-security-mistakes", "api-design-checklist"),
         values=((r"API Security Top 10,? \(?(\d{4})", "2023"),),
