@@ -273,3 +273,39 @@ def test_new_failure_modes_have_runnable_detection():
         if not re.search(pattern, blocks):
             lacking.append(note_id)
     assert lacking == []
+
+
+# What on-call would type for each note issue 14 added, and the note that must answer it in the top 3.
+NEW_NOTE_QUERIES = [
+    ("No space left on device", "disk-full"),
+    ("database is not accepting commands to avoid wraparound", "postgres-vacuum-wraparound"),
+    ("certificate has expired handshake failure", "certificate-expiry"),
+    ("Temporary failure in name resolution", "dns-failures"),
+    ("consumer lag keeps growing", "queue-backlog"),
+    ("tokens rejected as not yet valid clocks disagree", "clock-skew"),
+    ("two workers both think they hold the lock after a GC pause", "leases"),
+    ("how long may a restore take RPO RTO", "disaster-recovery-drill"),
+    ("burn rate alert error budget", "slos-and-error-budgets"),
+    ("every call needs a timeout and a deadline", "timeouts-and-deadlines"),
+    ("a zone goes down and autoscaling cannot launch instances", "static-stability"),
+    ("one tenant takes down every customer blast radius", "cell-based-architecture"),
+    ("service to service mTLS identity SPIFFE", "service-to-service-auth"),
+    ("authorization code PKCE JWKS rotation", "oauth2-oidc"),
+]
+
+
+def test_symptoms_find_the_new_notes(tmp_path):
+    from backbrain.search.engine import search
+    from backbrain.search.store import SearchIndex
+
+    index = SearchIndex(starter_root(), tmp_path / "index.sqlite")
+    try:
+        index.sync()
+        misses = {}
+        for query, wanted in NEW_NOTE_QUERIES:
+            top = [hit.id for hit in search(index, query, limit=3).hits]
+            if wanted not in top:
+                misses[query] = top
+    finally:
+        index.close()
+    assert misses == {}
