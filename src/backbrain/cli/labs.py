@@ -96,6 +96,93 @@ def run_cmd(name: str, params: tuple[str, ...], seed: int | None, fmt: str, vaul
         out(notice)
 
 
+@lab_cmd.command("sweep")
+@click.argument("name")
+@click.option(
+    "--param",
+    "-p",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="One KEY=START..STOP:STEP (or KEY=A,B,C) to sweep; any others are fixed.",
+)
+@click.option("--seeds", type=int, default=10, show_default=True, help="Seeds (independent runs) per point.")
+@click.option("--seed", type=int, default=None, help="First seed (default 42); seeds run consecutively from it.")
+@click.option("--metric", "metrics", multiple=True, help="Show only this metric (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--vault",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Knowledge base to write labs/NAME/sweep-PARAM.json and .svg into.",
+)
+def sweep_cmd(
+    name: str,
+    params: tuple[str, ...],
+    seeds: int,
+    seed: int | None,
+    metrics: tuple[str, ...],
+    fmt: str,
+    vault: Path | None,
+) -> None:
+    """Run lab NAME over a range of one parameter and many seeds: mean and 95% CI per point.
+
+    Example: backbrain lab sweep retry-storm -p clients=10..190:20 -p trials=5 -p overload=0 --seeds 20
+    """
+    from backbrain.core.vault import locate_vault
+    from backbrain.labs import DEFAULT_SEED, get_lab, params_help
+    from backbrain.labs.outputs import write_sweep_outputs
+    from backbrain.labs.sweep import run_sweep, select_metrics
+
+    info = get_lab(name)
+    given = _parse_pairs(params, params_help(info))
+    ranged = [key for key, value in given.items() if ".." in value] or [k for k, v in given.items() if "," in v]
+    if len(ranged) != 1:
+        raise UsageError(
+            "Give exactly one parameter to sweep as KEY=START..STOP:STEP or KEY=A,B,C"
+            + (f" (got {', '.join(ranged)})." if ranged else "."),
+            hint=params_help(info),
+        )
+    known = [m.name for m in info.metrics]
+    unknown = [m for m in metrics if m not in known]
+    if unknown:  # refused before minutes of simulation, not after
+        raise UsageError(f"Unknown metric {unknown[0]!r} for lab {name!r}.", hint="metrics: " + ", ".join(known))
+    key = ranged[0]
+    spec = given.pop(key)
+    location = locate_vault(vault)
+    with DelayedProgress(f"sweep {name}") as bar:
+        result = run_sweep(name, key, spec, seeds, given, DEFAULT_SEED if seed is None else seed, bar.update)
+    result = select_metrics(result, metrics)
+    out = click.echo if fmt == "text" else _echo_err
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        Console().print(_sweep_table(result))
+    if location.read_only:
+        out(f"Nothing written: {location.root} is the read-only starter knowledge base. Pass --vault DIR.")
+        return
+    written = write_sweep_outputs(result, location.root)
+    for path in written:
+        out(f"Wrote {path}")
+    if written.notice:
+        out(written.notice)
+
+
+def _sweep_table(result: Any) -> Table:
+    from backbrain.labs.sweep import sweep_table
+
+    metrics, rows = sweep_table(result)
+    seeds = result.seeds
+    table = Table(title=f"{result.lab}: mean ± 95% CI over {len(seeds)} seeds ({seeds[0]}-{seeds[-1]})")
+    table.add_column(result.param, justify="right")
+    table.add_column("variant", style="bold")
+    for metric in metrics:
+        table.add_column(metric, justify="right", overflow="fold")
+    for x, variant, cells in rows:
+        table.add_row(x, variant, *cells)
+    return table
+
+
 def _echo_err(message: str) -> None:
     click.echo(message, err=True)
 

@@ -14,11 +14,13 @@ import contextlib
 import io
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from backbrain.fsutil import atomic_write_bytes
 from backbrain.labs.registry import LabResult
+from backbrain.labs.sweep import SweepResult
 from backbrain.labs.table import format_number, metric_names
 
 SVG_SALT = "backbrain-labs"
@@ -63,6 +65,30 @@ def write_lab_outputs(result: LabResult, vault_root: Path) -> list[Path]:
 
 def render_svg(result: LabResult) -> bytes | None:
     """The lab's plot as deterministic SVG bytes, or None when matplotlib is not installed."""
+    return _render(lambda figure_cls: _draw(figure_cls, result))
+
+
+def write_sweep_outputs(sweep: SweepResult, vault_root: Path) -> WrittenOutputs:
+    """Write labs/NAME/sweep-PARAM.json and sweep-PARAM.svg (mean lines with 95% CI bands)."""
+    folder = lab_dir(vault_root, sweep.lab)
+    stem = f"sweep-{sweep.param}"
+    json_path, svg_path = folder / f"{stem}.json", folder / f"{stem}.svg"
+    atomic_write_bytes(json_path, (json.dumps(sweep.to_dict(), indent=2) + "\n").encode("utf-8"))
+    svg = render_sweep_svg(sweep)
+    if svg is None:
+        with contextlib.suppress(FileNotFoundError):
+            svg_path.unlink()
+        return WrittenOutputs([json_path], PLOTS_MISSING.replace("plot.svg", svg_path.name))
+    atomic_write_bytes(svg_path, svg)
+    return WrittenOutputs([json_path, svg_path])
+
+
+def render_sweep_svg(sweep: SweepResult) -> bytes | None:
+    """One panel per metric: each variant's mean against the swept parameter, its 95% CI shaded."""
+    return _render(lambda figure_cls: _draw_sweep(figure_cls, sweep))
+
+
+def _render(draw: Callable[[Any], Any]) -> bytes | None:
     try:
         import matplotlib
     except ImportError:
@@ -74,10 +100,43 @@ def render_svg(result: LabResult) -> bytes | None:
 
     rc: Any = {"svg.hashsalt": SVG_SALT, "svg.fonttype": "path", "font.size": 9, "axes.titlesize": 10}
     with matplotlib.rc_context(rc):
-        fig = _draw(Figure, result)
+        fig = draw(Figure)
         buffer = io.BytesIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None})
     return buffer.getvalue()
+
+
+def _draw_sweep(figure_cls: Any, sweep: SweepResult) -> Any:
+    metrics = metric_names(sweep.points)
+    cols = min(3, max(1, len(metrics)))
+    rows = -(-len(metrics) // cols)
+    fig = figure_cls(figsize=(4.2 * cols + 0.6, 3.4 * rows), layout="constrained")
+    grid = fig.add_gridspec(rows, cols)
+    for i, metric in enumerate(metrics):
+        ax = fig.add_subplot(grid[i // cols, i % cols])
+        lows: list[float] = []
+        for j, (variant, by_metric) in enumerate(sweep.points.items()):
+            points = by_metric.get(metric)
+            if not points:
+                continue
+            xs = [p.x for p in points]
+            means = [p.mean for p in points]
+            low = [p.mean - p.ci95 for p in points]
+            high = [p.mean + p.ci95 for p in points]
+            color = PALETTE[j % len(PALETTE)]
+            ax.plot(xs, means, "-o", color=color, label=variant, linewidth=1.2, markersize=3)
+            ax.fill_between(xs, low, high, color=color, alpha=0.2, linewidth=0)
+            lows.extend(means)
+        positive = [v for v in lows if v > 0]
+        if positive and len(positive) == len(lows) and max(positive) / min(positive) > 1000:
+            ax.set_yscale("log")  # a linear axis, as in Brooker's figure, unless it would hide a curve
+        ax.set_title(metric)
+        ax.set_xlabel(sweep.param)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=6)
+    seeds = sweep.seeds
+    fig.suptitle(f"{sweep.lab}: mean and 95% CI over {len(seeds)} seeds ({seeds[0]}-{seeds[-1]})", fontsize=11)
+    return fig
 
 
 def _draw(figure_cls: Any, result: LabResult) -> Any:

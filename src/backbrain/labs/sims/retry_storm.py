@@ -57,6 +57,7 @@ INFO = LabInfo(
         Param("layer_retries", "int", 3, "retries per call at each layer", 0, 10),
         Param("budget_ratio", "float", 0.1, "retry budget: retries allowed per request", 0, 10),
         Param("requests", "int", 100, "user requests sent into the failing stack", 1, 10000),
+        Param("overload", "int", 1, "run the layered-overload variants too (0 skips them, e.g. in a sweep)", 0, 1),
     ),
     variants=(*CONTENTION, *OVERLOAD),
     metrics=(
@@ -170,7 +171,8 @@ def overload_run(p: Mapping[str, Any], budgeted: bool, rng: random.Random) -> in
 
 def run(p: Mapping[str, Any], seed: int, progress: ProgressFn) -> Outcome:
     trials = p["trials"]
-    advance = stepper(progress, len(CONTENTION) * trials + len(OVERLOAD) * 2)
+    overload = OVERLOAD if p["overload"] else ()
+    advance = stepper(progress, len(CONTENTION) * trials + len(overload) * 2)
     variants: dict[str, dict[str, Number]] = {}
     lines: dict[str, list[tuple[float, float]]] = {}
     step = 0
@@ -190,7 +192,7 @@ def run(p: Mapping[str, Any], seed: int, progress: ProgressFn) -> Outcome:
             "completion_ms": rounded(mean(times), 1),
             "load_amplification": rounded(mean(calls) / p["clients"], 2),
         }
-    for name in OVERLOAD:
+    for name in overload:
         n = overload_run(p, name == "retry-budget", seeded(seed, INFO.name, name))
         variants[name] = {"calls": n, "load_amplification": rounded(n / p["requests"], 3)}
         step += 2
