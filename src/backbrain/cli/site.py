@@ -31,6 +31,9 @@ def build_cmd(vault_dir: Path | None, out: Path | None, clean: bool) -> None:
         f"Built {report.pages} pages into {report.out} in {report.seconds:.2f} s "
         f"({kind}: {report.rendered} rendered, {len(report.written)} files written, {len(report.removed)} removed)."
     )
+    click.echo(f"{report.notes} notes found, {report.note_pages} pages written.")
+    if report.note_pages != report.notes:  # never expected: every note file has a page
+        click.echo(f"Warning: {report.notes - report.note_pages} notes have no page.", err=True)
     click.echo(f"Open {report.out / 'index.html'} or host the folder on any static web server.")
 
 

@@ -20,7 +20,7 @@ from backbrain.core.text import WIKILINK
 from backbrain.core.vault import Vault
 from backbrain.site.graph import MAX_RING, neighbourhood_svg, type_colour
 from backbrain.site.labs import LabPanel, lab_name, load_lab
-from backbrain.site.urls import SiteUrls
+from backbrain.site.urls import SiteUrls, duplicates
 
 Context = dict[str, Any]
 RELATION_ORDER = [
@@ -56,6 +56,7 @@ class SiteModel:
         self.labs: dict[str, LabPanel | None] = {}
         self._refs: dict[str, dict[str, Any]] = {}
         self._links: dict[str, tuple[Note, tuple[str, str, str]]] = {}
+        self.duplicates = duplicates(vault)  # files sharing a declared id: pages of their own
         self.by_type: dict[str, list[Note]] = defaultdict(list)
         self.by_tag: dict[str, list[Note]] = defaultdict(list)
         for note in sorted(vault.notes.values(), key=lambda n: n.title.lower()):
@@ -72,7 +73,16 @@ class SiteModel:
         pages.extend(("type", name, self.urls.type_index(name)) for name in self.listed_types())
         pages.extend(("tag", tag, self.urls.tag(tag)) for tag in sorted(self.by_tag))
         pages.extend(("note", note_id, self.urls.note(note_id)) for note_id in sorted(self.vault.notes))
+        pages.extend(("note", key, self.urls.note(key)) for key in sorted(self.duplicates))
         return pages
+
+    def note_for(self, key: str) -> Note:
+        """The note a note page shows: by id, or a duplicate file by its page key."""
+        return self.vault.notes.get(key) or self.duplicates[key]
+
+    def note_pages_of(self, ids: set[str], rels: set[str]) -> set[str]:
+        """Page keys of the duplicate files among these ids or paths (incremental builds)."""
+        return {key for key, note in self.duplicates.items() if note.id in ids or note.rel in rels}
 
     def listed_types(self) -> list[str]:
         """Types with notes, in config order; the eight built-in entry types always get an index page."""
@@ -261,7 +271,7 @@ class SiteModel:
         return {"page_title": "Page not found"}
 
     def _ctx_note(self, note_id: str) -> Context:
-        note = self.vault.notes[note_id]
+        note = self.note_for(note_id)
         relations = self.vault.relations(note_id)
         panels = []
         for label in sorted(relations, key=lambda k: RELATION_ORDER.index(k) if k in RELATION_ORDER else 99):
@@ -279,6 +289,7 @@ class SiteModel:
             "page_title": note.title,
             "note": {
                 "id": note.id, "title": note.title, "type": note.type, "type_label": self.type_label(note.type),
+                "url": self.urls.note(note_id),
                 "type_url": self.urls.type_index(note.type), "colour": type_colour(note.type), "rel": note.rel,
                 "summary": note.summary, "aliases": note.aliases, "progress": note.progress, "phase": note.phase,
                 "tags": [(tag, self.urls.tag(tag)) for tag in note.tags], "fields": self._fields(note),
@@ -322,7 +333,7 @@ class SiteModel:
 
     def neighbourhood(self, ctx: Context, root: str) -> str:
         note = ctx["note"]
-        return neighbourhood_svg((self.urls.note(note["id"]), note["title"], note["type"]), ctx["ring"], root)
+        return neighbourhood_svg((note["url"], note["title"], note["type"]), ctx["ring"], root)
 
     def _fields(self, note: Note) -> list[tuple[str, str]]:
         fields = [(key.capitalize(), date_of(note, key)) for key in _DATE_FIELDS if date_of(note, key)]

@@ -65,7 +65,7 @@ class PageRenderer:
         extra: Context = {"root": root, "page_url": url, "static_version": self.static_version, "kind": kind}
         assets: list[str] = []
         if kind == "note":
-            note = self.model.vault.notes[key]
+            note = self.model.note_for(key)
             body = self.notes.render(note, root)
             assets = body.assets
             if ctx["lab"] and ctx["lab"]["plot"]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 from urllib.parse import quote
 
-from backbrain.core.note import is_valid_id
+from backbrain.core.note import Note, is_valid_id
+from backbrain.core.resolver import path_to_write
 from backbrain.core.text import slugify
 from backbrain.core.vault import Vault
 
@@ -23,6 +24,17 @@ def safe_slug(text: str) -> str:
     if is_valid_id(text):
         return text
     return slugify(text) or "x-" + hashlib.blake2b(text.encode("utf-8"), digest_size=5).hexdigest()
+
+
+def duplicate_key(note: Note) -> str:
+    """The page key of a note file whose id another file already has (two files declaring the same `id:`):
+    it still gets its own page, found by its path."""
+    return f"{note.id}\0{note.rel}"
+
+
+def duplicates(vault: Vault) -> dict[str, Note]:
+    """Page key -> note, for every file that is not the note its id resolves to (nothing is dropped)."""
+    return {duplicate_key(n): n for n in vault.files if vault.notes.get(n.id) is not n}
 
 
 class SiteUrls:
@@ -37,6 +49,12 @@ class SiteUrls:
                 slug = f"{slug}-{hashlib.blake2b(note_id.encode(), digest_size=4).hexdigest()}"
             taken.add(slug)
             self.note_slug[note_id] = slug
+        for key, note in sorted(duplicates(vault).items()):  # after every id: their URLs never move
+            slug = safe_slug(path_to_write(note.rel))
+            if slug in taken:
+                slug = f"{slug}-{hashlib.blake2b(note.rel.encode(), digest_size=4).hexdigest()}"
+            taken.add(slug)
+            self.note_slug[key] = slug
         self.type_slug: dict[str, str] = {}
         for type_name, spec in vault.config.types.items():
             slug = safe_slug(spec.label or type_name)

@@ -64,6 +64,8 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
     full: bool = False
     seconds: float = 0.0
+    notes: int = 0  # Markdown files the scan accepted
+    note_pages: int = 0  # note pages the site has after the build: always equal to `notes`
 
 
 @dataclass
@@ -245,6 +247,7 @@ class SiteBuilder:
         if new_model.nav != self._nav:
             return None
         result = {file_for(new_model.urls.note(i)) for i in touched if i in new.notes}
+        result |= {file_for(new_model.urls.note(k)) for k in new_model.note_pages_of(touched, notes)}
         result |= {"index.html", "tags/index.html", "timeline/index.html", "graph/index.html", "404.html"}
         for note in changed:
             result.add(file_for(new_model.urls.type_index(note.type)))
@@ -288,6 +291,8 @@ class SiteBuilder:
                 target.discard()
             raise
         report.pages = sum(1 for file in pages if file.endswith(".html"))
+        report.notes = len(vault.files)
+        report.note_pages = sum(1 for file in pages if file.startswith("note/") and file.endswith("/index.html"))
         self.vault, self.model = vault, model
         self._nav, self._labs = model.nav, model.labs
         self.manifest = {"format": CACHE_FORMAT, "code": self.code, "live": self.live, "pages": pages, "assets": assets}
