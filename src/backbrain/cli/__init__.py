@@ -18,6 +18,7 @@ from backbrain.errors import EXIT_INTERRUPTED, BackbrainError
 # command name -> "module:attribute" (a click.Command); the help text is listed without importing.
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("backbrain.cli.notes:init_cmd", "Create a new knowledge base (optionally from the starter)."),
+    "doctor": ("backbrain.cli.notes:doctor_cmd", "Summarise a vault: notes by type, folders, top problems."),
     "new": ("backbrain.cli.notes:new_cmd", "Scaffold a note of a type with every required section."),
     "check": ("backbrain.cli.notes:check_cmd", "Validate notes against their type schemas and links."),
     "list": ("backbrain.cli.notes:list_cmd", "List notes, filtered by type, tag or field."),

@@ -19,15 +19,43 @@ from backbrain.errors import EXIT_OK, EXIT_PROBLEMS, UsageError
 @click.argument("directory", type=click.Path(path_type=Path))
 @click.option("--starter", is_flag=True, help="Copy the bundled starter knowledge base into it.")
 def init_cmd(directory: Path, starter: bool) -> None:
-    """Create a knowledge base in DIRECTORY (never overwrites existing files)."""
+    """Create a knowledge base in DIRECTORY, or adopt a folder that already holds notes (never overwrites
+    or edits existing files: an existing folder only gains a commented backbrain.toml)."""
+    from backbrain.doctor import adopt_folder, has_notes
     from backbrain.scaffold import init_vault
 
+    if not starter and has_notes(directory):
+        adoption = adopt_folder(directory)
+        root = adoption.inspection.root
+        if adoption.config_written:
+            click.echo(f"Adopted {root}: wrote {adoption.config_written.name} (no note was changed).")
+        else:
+            click.echo(f"{root} already has a backbrain.toml; left as it was (no note was changed).")
+        click.echo("\n".join(adoption.inspection.summary()))
+        click.echo(f"Next: backbrain check --vault {directory}   or   backbrain build --vault {directory}")
+        return
     result = init_vault(directory, starter=starter)
     click.echo(
         f"Knowledge base ready in {result.root} ({len(result.created)} files created"
         + (f", {len(result.kept)} existing files left as they were)" if result.kept else ")")
     )
     click.echo(f'Next: backbrain new pattern "My pattern" --vault {directory}')
+
+
+@click.command("doctor")
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@vault_option
+def doctor_cmd(directory: Path | None, vault_dir: Path | None) -> None:
+    """What a vault holds: notes by type, untyped notes, decision and attachment folders, top problems."""
+    from backbrain.core.vault import locate_vault
+    from backbrain.doctor import inspect_vault
+
+    location = locate_vault(directory or vault_dir)
+    found = inspect_vault(location.root)
+    click.echo(
+        f"Vault: {found.root}" + ("" if found.config_present else " (no backbrain.toml: `backbrain init` writes one)")
+    )
+    click.echo("\n".join(found.summary()))
 
 
 @click.command("new")
