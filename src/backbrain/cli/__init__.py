@@ -19,6 +19,7 @@ from backbrain.errors import EXIT_INTERRUPTED, BackbrainError
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("backbrain.cli.notes:init_cmd", "Create a new knowledge base (optionally from the starter)."),
     "doctor": ("backbrain.cli.notes:doctor_cmd", "Summarise a vault: notes by type, folders, top problems."),
+    "mv": ("backbrain.cli.notes:mv_cmd", "Rename or move a note and rewrite every link to it."),
     "new": ("backbrain.cli.notes:new_cmd", "Scaffold a note of a type with every required section."),
     "check": ("backbrain.cli.notes:check_cmd", "Validate notes against their type schemas and links."),
     "list": ("backbrain.cli.notes:list_cmd", "List notes, filtered by type, tag or field."),
@@ -71,9 +72,32 @@ def cli() -> None:
     """
 
 
+def _finish_interrupted_rename(argv: list[str]) -> None:
+    """A rename killed half way (see backbrain.rename) is finished before the next command reads the vault."""
+    import os
+
+    from backbrain.core.location import locate_vault
+
+    explicit = next((arg.split("=", 1)[1] for arg in argv if arg.startswith("--vault=")), None)
+    if explicit is None and "--vault" in argv[:-1]:
+        explicit = argv[argv.index("--vault") + 1]
+    try:
+        location = locate_vault(explicit)
+    except BackbrainError:
+        return  # the command itself reports a bad --vault
+    if location.read_only or not os.path.exists(os.path.join(location.root, ".backbrain", "rename-intent.json")):
+        return
+    from backbrain.rename import finish_interrupted
+
+    finished = finish_interrupted(location.root)
+    if finished:
+        click.echo(f"Finished an interrupted rename ({len(finished)} files).", err=True)
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Entry point: every BackbrainError becomes a one-paragraph message and its exit code."""
     try:
+        _finish_interrupted_rename(sys.argv[1:] if argv is None else argv)
         return cli.main(args=argv, prog_name="backbrain", standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)

@@ -58,6 +58,34 @@ def doctor_cmd(directory: Path | None, vault_dir: Path | None) -> None:
     click.echo("\n".join(found.summary()))
 
 
+@click.command("mv")
+@click.argument("old")
+@click.argument("new")
+@vault_option
+@click.option("--dry-run", is_flag=True, help="Print the change as a unified diff; write nothing.")
+def mv_cmd(old: str, new: str, vault_dir: Path | None, dry_run: bool) -> None:
+    """Rename or move note OLD (name, id or path) to NEW (a path; a folder keeps the file name) and rewrite
+    every link to it: wikilinks with or without label or heading, embeds, Markdown links, relation fields.
+    All files change or none do."""
+    from backbrain.core.vault import load_vault, locate_vault
+    from backbrain.rename import apply_edits, plan_move, unified_diff
+
+    location = locate_vault(vault_dir)
+    if not dry_run:
+        location.require_writable("move a note")
+    edits = plan_move(load_vault(location.root, read_only=location.read_only), old, new)
+    if not edits:
+        click.echo("Nothing to do: the note is already there.")
+        return
+    if dry_run:
+        click.echo(unified_diff(edits), nl=False)
+        return
+    apply_edits(location.root, edits)
+    moved = next(e for e in edits if e.old_text is None)
+    rewritten = sum(1 for e in edits if e.old_text is not None and e.new_text is not None)
+    click.echo(f"Moved to {moved.path}; links rewritten in {rewritten} other files.")
+
+
 @click.command("new")
 @click.argument("type_name", metavar="TYPE")
 @click.argument("title")

@@ -1,0 +1,316 @@
+"""Renaming or moving a note and every link to it, as one atomic change (`backbrain mv`, the LSP's rename).
+
+`plan_move` computes the whole change as plain file edits without touching the disk: every link in the
+vault (wikilinks with or without a label or heading, embeds, Markdown links, relation fields) is
+resolved as it is now and as it would be after the move, with the one resolver (core/resolver.py);
+a link whose note would change is rewritten to the shortest text that still finds it. So a link by
+alias, by a declared id or by a name the move does not affect is left exactly as written, and the
+moved note's own relative links are re-pointed from its new folder.
+
+`apply_edits` writes the plan all or nothing across files: an intent file holding every old and new
+text is made durable first, then each file is replaced atomically, then the intent is deleted. A
+process killed in between leaves the intent behind, and the next command finishes the change
+(`finish_interrupted`): every file then holds its new text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import posixpath
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, unquote
+
+from backbrain.core.location import NOTE_SUFFIXES
+from backbrain.core.note import Note, is_note_path
+from backbrain.core.resolver import Names, Resolver, assign_ids, note_stem, path_to_write
+from backbrain.core.schema import RELATION_KEYS
+from backbrain.core.vault import Vault, declared_id, relation_values
+from backbrain.errors import RefusedError, UsageError
+from backbrain.fsutil import atomic_write_text, fsync_dir
+
+INTENT_FILE = ".backbrain/rename-intent.json"
+_WIKILINK = re.compile(r"(!?\[\[)([^\]|#\n]*)((?:#[^\]|\n]*)?)((?:\\?\|[^\]\n]*)?)(\]\])")
+_MD_DEST = re.compile(r"(\]\(\s*)(<[^>\n]+>|[^)\s]+)")
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).*?(?<!`)\1(?!`)")
+_KEY_LINE = re.compile(r"^([A-Za-z0-9_-]+)\s*:")
+_Fixer = Callable[[str, bool], "str | None"]  # (link target, is a Markdown link) -> new target or None
+
+
+@dataclass(frozen=True)
+class FileEdit:
+    """One file's change: old_text None creates the file, new_text None removes it (paths vault-relative)."""
+
+    path: str
+    old_text: str | None
+    new_text: str | None
+
+
+# -- planning ---------------------------------------------------------------------------------------
+def plan_move(vault: Vault, old: str, new: str) -> list[FileEdit]:
+    """The edits that move the note OLD (a name, id or path) to NEW (a vault path; a folder keeps the
+    file name) and keep every link pointing where it pointed. Refuses targets outside the vault,
+    existing files and non-notes; never touches the disk."""
+    note = vault.resolve(old)
+    if note is None:
+        note = next((n for n in vault.files if n.rel == old.strip().lstrip("/")), None)
+    if note is None:
+        raise UsageError(f"No note '{old}' in {vault.root}.", hint="Give its name, id or path (see `backbrain list`).")
+    new_rel = _destination(vault, note, new)
+    if new_rel == note.rel:
+        return []
+    moved = {note.rel: new_rel}
+    resolvers = _Resolvers(
+        Resolver.of(_names(vault.files, {})), Resolver.of(_names(vault.files, moved)),
+        Resolver.of(_names(vault.files, {}, by_file=True)), Resolver.of(_names(vault.files, moved, by_file=True)),
+    )  # fmt: skip
+    edits: list[FileEdit] = []
+    for source in vault.files:
+        text = _read(vault.root / source.rel)
+        new_text = _rewrite(source, text, moved, resolvers)
+        if source.rel == note.rel:
+            edits.append(FileEdit(new_rel, None, new_text))
+            edits.append(FileEdit(note.rel, text, None))
+        elif new_text != text:
+            edits.append(FileEdit(source.rel, text, new_text))
+    return edits
+
+
+def _destination(vault: Vault, note: Note, new: str) -> str:
+    text = new.strip().replace("\\", "/")
+    if not text or text.startswith("/") or ".." in text.split("/"):
+        raise UsageError(f"'{new}' is not a path inside the vault.", hint="Give a path relative to the vault root.")
+    rel = posixpath.normpath(text)
+    if text.endswith("/") or (vault.root / rel).is_dir():
+        rel = posixpath.join(rel, posixpath.basename(note.rel))
+    elif not rel.lower().endswith(tuple(NOTE_SUFFIXES)):
+        rel += posixpath.splitext(note.rel)[1] or ".md"
+    if rel != note.rel and (vault.root / rel).exists():
+        raise RefusedError(f"{rel} already exists; nothing was moved.", hint="Choose another name, or move that first.")
+    return rel
+
+
+@dataclass(frozen=True)
+class _Resolvers:
+    """The vault's names before and after the move, in full and by file only (path and file name, the
+    names Obsidian resolves: a link written that way must keep working there too)."""
+
+    before: Resolver
+    after: Resolver
+    files_before: Resolver
+    files_after: Resolver
+
+
+def _names(files: list[Note], moved: dict[str, str], by_file: bool = False) -> list[Names]:
+    rels = [moved.get(n.rel, n.rel) for n in files]
+    if by_file:  # no id, title or alias anyone could write
+        return [Names(rel, f"\0{rel}", "\0", ()) for rel in rels]
+    ids = assign_ids([(rel, declared_id(n)) for rel, n in zip(rels, files, strict=True)])
+    names = []
+    for rel, note in zip(rels, files, strict=True):
+        title = note.title if (note.meta.get("title") or note.h1) else note_stem(rel)
+        names.append(Names(rel, ids[rel], title, tuple(note.aliases)))
+    return names
+
+
+def _rewrite(note: Note, text: str, moved: dict[str, str], resolvers: _Resolvers) -> str:
+    """The note's text with every link (and relation value) whose target the move would change fixed."""
+    old_rel, new_rel = note.rel, moved.get(note.rel, note.rel)
+    lines = text.splitlines(keepends=True)
+    wanted_lines = {link.line for link in note.links}
+
+    def fixed(target: str, markdown: bool) -> str | None:
+        """The new text for a target, or None when it still finds the same note."""
+        was = resolvers.before.resolve(target, old_rel)
+        if was.rel is None:
+            return None
+        expected = moved.get(was.rel, was.rel)
+        if markdown:  # a relative path (what GitHub reads) must stay one
+            by_path = _joined(old_rel, target) == was.rel
+            still = resolvers.after.resolve(target, new_rel).rel == expected
+            return (
+                None
+                if still and (not by_path or _joined(new_rel, target) == expected)
+                else _relative(new_rel, expected)
+            )
+        by_file = resolvers.files_before.resolve(target, old_rel).rel == was.rel
+        still = resolvers.after.resolve(target, new_rel).rel == expected
+        if still and (not by_file or resolvers.files_after.resolve(target, new_rel).rel == expected):
+            return None  # e.g. a link by alias, title or declared id: left as written
+        keep_suffix = target.lower().endswith(tuple(NOTE_SUFFIXES))
+        return _shortest(expected, new_rel, resolvers.files_after, keep_suffix=keep_suffix)
+
+    for number in sorted(wanted_lines):
+        index = number - 1
+        if 0 <= index < len(lines):
+            lines[index] = _fix_line(lines[index], fixed)
+    result = "".join(lines)
+    if note.front.present:
+        result = _fix_relations(result, note, fixed)
+    return result
+
+
+def _fix_line(line: str, fixed: _Fixer) -> str:
+    def wiki(match: re.Match[str]) -> str:
+        raw = match.group(2)
+        target = raw.rstrip("\\").strip()
+        new = fixed(target, False) if target else None
+        if new is None:
+            return match.group(0)
+        return match.group(1) + new + raw[len(raw.rstrip("\\")) :] + match.group(3) + match.group(4) + match.group(5)
+
+    def markdown(match: re.Match[str]) -> str:
+        dest = match.group(2)
+        bare = dest[1:-1] if dest.startswith("<") else dest
+        if not is_note_path(bare):
+            return match.group(0)
+        path, hash_, fragment = bare.partition("#")
+        new = fixed(unquote(path).strip(), True)
+        if new is None:
+            return match.group(0)
+        written = quote(new, safe="/") + hash_ + fragment
+        return match.group(1) + (f"<{new}{hash_}{fragment}>" if dest.startswith("<") else written)
+
+    def text(piece: str) -> str:
+        piece = _WIKILINK.sub(wiki, piece) if "[[" in piece else piece
+        return _MD_DEST.sub(markdown, piece) if "](" in piece else piece
+
+    pieces, done = [], 0
+    for span in _CODE_SPAN.finditer(line):  # a `[[link]]` in a code span is not a link
+        pieces += [text(line[done : span.start()]), span.group(0)]
+        done = span.end()
+    return "".join([*pieces, text(line[done:])])
+
+
+def _fix_relations(text: str, note: Note, fixed: _Fixer) -> str:
+    """Relation values in front matter (`supersedes: [old-name]`), rewritten in place, nothing else touched."""
+    values = {v for key in RELATION_KEYS if key in note.meta for v in relation_values(note.meta[key])}
+    changes = {v: new for v in values if (new := fixed(v, False)) is not None}
+    if not changes:
+        return text
+    lines = text.splitlines(keepends=True)
+    key = None
+    for index, line in enumerate(lines[1:], start=1):
+        if line.strip() == "---":
+            break
+        found = _KEY_LINE.match(line)
+        if found:
+            key = found.group(1)
+        if key in RELATION_KEYS:
+            for old, new in changes.items():
+                lines[index] = re.sub(rf"(?<![\w/.-]){re.escape(old)}(?![\w/.-])", new, lines[index])
+    return "".join(lines)
+
+
+def _shortest(rel: str, source_rel: str, resolver: Resolver, keep_suffix: bool) -> str:
+    """The shortest link text that finds `rel` from `source_rel`: its name, then longer path suffixes."""
+    parts = path_to_write(rel).split("/")
+    candidates = [note_stem(rel)] + ["/".join(parts[-depth:]) for depth in range(2, len(parts) + 1)]
+    for text in candidates:
+        if resolver.resolve(text, source_rel).rel == rel and not resolver.resolve(text, source_rel).ambiguous:
+            return text + (posixpath.splitext(rel)[1] if keep_suffix and "/" in text else "")
+    return path_to_write(rel)
+
+
+def _joined(source_rel: str, target: str) -> str:
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source_rel), target))
+
+
+def _relative(source_rel: str, target_rel: str) -> str:
+    return posixpath.relpath(target_rel, posixpath.dirname(source_rel) or ".")
+
+
+def _read(path: Path) -> str:
+    with open(path, encoding="utf-8", newline="") as handle:  # CRLF stays CRLF
+        return handle.read()
+
+
+# -- applying -----------------------------------------------------------------------------------------
+def apply_edits(root: Path, edits: Iterable[FileEdit]) -> None:
+    """Apply every edit or, if interrupted, leave an intent the next command finishes (never half a move).
+
+    Each file is checked against its old text first, so an edit made after planning is not lost:
+    the whole change is refused instead."""
+    root = Path(root)
+    edits = list(edits)
+    for edit in edits:
+        current = _current(root / edit.path)
+        if current != edit.old_text:
+            raise RefusedError(
+                f"{edit.path} changed since the rename was planned; nothing was changed.", hint="Run the command again."
+            )
+    intent = root / INTENT_FILE
+    if intent.exists():
+        raise RefusedError(
+            f"Another rename is in progress or was interrupted ({intent}).",
+            hint="Run any backbrain command in this vault: it finishes an interrupted rename first.",
+        )
+    payload = [{"path": e.path, "old": e.old_text, "new": e.new_text} for e in edits]
+    atomic_write_text(intent, json.dumps({"version": 1, "edits": payload}), exclusive=True)
+    _finish(root, edits)
+    intent.unlink()
+    fsync_dir(intent.parent)
+
+
+def finish_interrupted(root: Path) -> list[str] | None:
+    """Complete a rename a killed process left half done; returns the files it finished, None if none."""
+    intent = Path(root) / INTENT_FILE
+    try:
+        data = json.loads(intent.read_text(encoding="utf-8"))
+        edits = [FileEdit(e["path"], e["old"], e["new"]) for e in data["edits"]]
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise RefusedError(
+            f"{intent} is unreadable ({exc}); the rename it describes may be half done.",
+            hint="Look at the files it names with `git status`, then delete it.",
+        ) from exc
+    for edit in edits:
+        if not _safe(edit.path):
+            raise RefusedError(f"{intent} names a path outside the vault: {edit.path!r}.", hint="Delete it.")
+    _finish(Path(root), edits)
+    intent.unlink()
+    fsync_dir(intent.parent)
+    return [edit.path for edit in edits]
+
+
+def _finish(root: Path, edits: list[FileEdit]) -> None:
+    """Bring each file to its new text (idempotent: a file already there is left alone)."""
+    for edit in edits:  # creations and rewrites first, removals last: a link never points at nothing
+        path = root / edit.path
+        if edit.new_text is not None and _current(path) != edit.new_text:
+            atomic_write_text(path, edit.new_text)
+    for edit in edits:
+        if edit.new_text is None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(root / edit.path)
+                fsync_dir((root / edit.path).parent)
+
+
+def _current(path: Path) -> str | None:
+    try:
+        return _read(path)
+    except FileNotFoundError:
+        return None
+
+
+def _safe(rel: str) -> bool:
+    return bool(rel) and not rel.startswith("/") and ".." not in rel.split("/")
+
+
+def unified_diff(edits: Iterable[FileEdit]) -> str:
+    """The plan as a unified diff (`mv --dry-run`): a move is a removal and a creation."""
+    import difflib
+
+    chunks = []
+    for edit in edits:
+        old = (edit.old_text or "").splitlines(keepends=True)
+        new = (edit.new_text or "").splitlines(keepends=True)
+        before = f"a/{edit.path}" if edit.old_text is not None else "/dev/null"
+        after = f"b/{edit.path}" if edit.new_text is not None else "/dev/null"
+        chunks.append("".join(difflib.unified_diff(old, new, before, after)))
+    return "".join(chunks)
