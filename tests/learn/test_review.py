@@ -23,14 +23,14 @@ def _cards(tmp_path: Path) -> dict[str, str]:
 
 def test_cards_ask_about_required_sections_with_stable_ids(tmp_path: Path):
     cards = _cards(tmp_path)
-    assert cards["caching#explain"] == "Explain caching."
-    assert cards["caching#problem"] == "What problem does caching solve?"
-    assert cards["caching#when-not"] == "When should you NOT use caching?"
-    assert cards["use-postgres#why"].startswith("Why did we choose")
-    assert cards["url-shortener#bottlenecks"] == "Where are the bottlenecks of URL shortener?"
-    assert cards["tiny-incident-drill#steps"] == "What are the steps of “Tiny incident drill”?"
+    assert cards["caching#explain"] == "How does the “Caching” pattern work?"
+    assert cards["caching#problem"] == "What problem does the “Caching” pattern solve?"
+    assert cards["caching#when-not"] == "When should you not use the “Caching” pattern?"
+    assert cards["use-postgres#why"] == "What did “Use PostgreSQL” decide, and why?"
+    assert cards["url-shortener#bottlenecks"] == "Where are the bottlenecks in the “URL shortener” design?"
+    assert cards["tiny-incident-drill#steps"] == "What are the steps of the “Tiny incident drill” playbook?"
     signals = cards["cache-stampede#signals"]
-    assert signals == "Which failure mode shows these signals: Hit ratio drop; Many copies of one query?"
+    assert signals == "Which failure mode do these signals point to?\n- Hit ratio drop\n- Many copies of one query"
     assert "stampede" not in signals.lower()  # the question does not give the answer away
 
 

@@ -279,7 +279,8 @@ def progress_history_cmd(ctx: click.Context, fmt: str, no_git: bool, limit: int,
 def review_cmd(
     ctx: click.Context, vault_dir: Path | None, limit: int | None, list_due: bool, new_per_day: int, fmt: str
 ) -> None:
-    """Review your notes with spaced repetition (FSRS): space reveals, 1-4 rates, q quits."""
+    """Review your notes with spaced repetition (FSRS): space reveals, 1-4 rates (each key shows its next
+    interval), - buries, @ suspends, q quits."""
     if ctx.invoked_subcommand is not None:
         return
     from backbrain.learn.review import due_cards
@@ -311,7 +312,8 @@ def _review_session(opened: _Context, due: list[Any]) -> None:
     if not due:
         out.print("Nothing is due. Come back later (see `backbrain review stats` for the forecast).")
         return
-    out.print(f"{len(due)} cards to review. [space] reveal, [1-4] rate, [q] quit; every rating is saved at once.")
+    out.print(f"{len(due)} cards to review. [space] reveal, [1-4] rate, [-] bury, [@] suspend, [q] quit; "
+              "every answer is saved at once.")  # fmt: skip
     from backbrain.learn.review import load_states
 
     reviewed, states = 0, load_states(opened.journal)
@@ -320,9 +322,12 @@ def _review_session(opened: _Context, due: list[Any]) -> None:
         with Keys() as keys:
             while queue:
                 item = queue.popleft()
-                rating = _review_one(out, keys, item, (reviewed + 1, reviewed + 1 + len(queue)), opened.journal, states)
+                position = (reviewed + 1, reviewed + 1 + len(queue))
+                rating = _review_one(out, keys, item, position, opened.journal, states)
                 if rating is None:
                     break
+                if rating in _HOLD_KEYS.values():
+                    continue  # buried or suspended: not a review, and it does not come back today
                 reviewed += 1
                 if rating == AGAIN:  # a lapse is re-learned in this session, as in any SRS tool
                     queue.append(item)
@@ -334,29 +339,48 @@ def _review_session(opened: _Context, due: list[Any]) -> None:
     out.print(f"Done: {reviewed} reviews saved to {opened.journal.path('review.jsonl')}.")
 
 
+_HOLD_KEYS = {"-": "bury", "@": "suspend"}  # Anki's keys
+
+
 def _review_one(
     out: Console, keys: Keys, item: Any, position: tuple[int, int], journal: Journal, states: Any
-) -> int | None:
-    """Show one card, reveal, rate and record it; the rating, or None when the person quits."""
+) -> int | str | None:
+    """Show one card, reveal, rate and record it: the rating, "bury"/"suspend", or None on quit."""
     number, total = position
-    from backbrain.learn.review import RATING_NAMES, record_review
+    from backbrain.learn.review import RATING_NAMES, interval_label, preview, record_review
 
     started = time.monotonic()
     label = "new" if item.new else "due"
     out.print(Panel(Text(item.card.prompt, style="bold"), title=f"{number}/{total}  {item.card.note}  ({label})"))
-    out.print("[space] reveal  [q] quit", style="dim")
-    if _wait_key(keys, " \nq") == "q":
-        return None
+    out.print("[space] reveal  [-] bury  [@] suspend  [q] quit", style="dim")
+    key = _wait_key(keys, " \nq-@")
+    if key in ("q", "-", "@"):
+        return None if key == "q" else _hold_one(out, journal, item, _HOLD_KEYS[key])
     out.print(Markdown(item.card.answer or "(no answer text)"))
-    out.print("Rate: [1] Again  [2] Hard  [3] Good  [4] Easy   [q] quit", style="dim")
-    key = _wait_key(keys, "1234q")
-    if key == "q":
-        return None
+    now = dt.datetime.now(dt.UTC)
+    outcomes = preview(item.card.id, states, now)
+    choices = "  ".join(f"[{r}] {RATING_NAMES[r]} {interval_label(outcomes[r].due, now)}" for r in RATING_NAMES)
+    out.print(f"Rate: {choices}   [-] bury  [@] suspend  [q] quit", style="dim")
+    key = _wait_key(keys, "1234q-@")
+    if key in ("q", "-", "@"):
+        return None if key == "q" else _hold_one(out, journal, item, _HOLD_KEYS[key])
     duration = int((time.monotonic() - started) * 1000)
-    outcome = record_review(journal, item.card, int(key), duration_ms=duration, states=states)
+    rating = int(key)
+    outcome = record_review(journal, item.card, rating, duration_ms=duration, states=states, outcome=outcomes[rating])
     again = " It comes back later in this session." if outcome.rating == AGAIN else ""
     out.print(f"{RATING_NAMES[outcome.rating]}: next review {_when(outcome.due)}.{again}")
     return outcome.rating
+
+
+def _hold_one(out: Console, journal: Journal, item: Any, action: str) -> str:
+    from backbrain.learn.review import hold
+
+    hold(journal, [item.card], action)
+    undo = "unbury" if action == "bury" else "unsuspend"
+    until = "until tomorrow" if action == "bury" else "until you unsuspend it"
+    done = "Buried" if action == "bury" else "Suspended"
+    out.print(f"{done} {item.card.id} {until} (undo: backbrain review {undo} {item.card.id}).")
+    return action
 
 
 def _when(due: dt.datetime) -> str:
@@ -365,6 +389,53 @@ def _when(due: dt.datetime) -> str:
     if delta < dt.timedelta(days=1):
         return f"at {local:%H:%M} (in {max(1, round(delta.total_seconds() / 60))} min)"
     return f"on {local:%Y-%m-%d} (in {round(delta.total_seconds() / 86400)} days)"
+
+
+def _hold_command(action: str, doc: str) -> None:
+    @review_cmd.command(action, help=doc)
+    @click.argument("target", metavar="CARD_OR_NOTE")
+    @vault_option
+    @click.pass_context
+    def command(ctx: click.Context, target: str, vault_dir: Path | None) -> None:
+        from backbrain.learn.review import cards_for, hold
+
+        opened = _open(_vault_dir(ctx, vault_dir))
+        cards = cards_for(opened.vault, target)
+        changed = hold(opened.journal, cards, action)
+        for card_id in changed:
+            click.echo(f"{action}: {card_id}")
+        if not changed:
+            click.echo(f"Nothing to {action}: {', '.join(c.id for c in cards) or target} already as asked.")
+
+
+_hold_command("suspend", "Keep a card (or every card of a note) out of reviews until unsuspended.")
+_hold_command("unsuspend", "Put suspended cards back into reviews.")
+_hold_command("bury", "Skip a card (or every card of a note) until tomorrow.")
+_hold_command("unbury", "Bring buried cards back today.")
+
+
+@review_cmd.command("held")
+@format_option
+@vault_option
+@click.pass_context
+def review_held_cmd(ctx: click.Context, fmt: str, vault_dir: Path | None) -> None:
+    """The suspended cards, and the cards buried until tomorrow."""
+    from backbrain.learn.journal import format_ts
+    from backbrain.learn.review import load_holds
+
+    holds = load_holds(_open(_vault_dir(ctx, vault_dir)).journal)
+    now = dt.datetime.now(dt.UTC)
+    buried = {card: until for card, until in holds.buried.items() if until > now}
+    if fmt == "json":
+        _print_json({"suspended": sorted(holds.suspended),
+                     "buried": [{"card": c, "until": format_ts(u)} for c, u in sorted(buried.items())]})  # fmt: skip
+        return
+    for card in sorted(holds.suspended):
+        click.echo(f"suspended  {card}")
+    for card, until in sorted(buried.items()):
+        click.echo(f"buried     {card}  (until {until.astimezone():%Y-%m-%d %H:%M})")
+    if not holds.suspended and not buried:
+        click.echo("No suspended or buried cards.")
 
 
 @review_cmd.command("stats")

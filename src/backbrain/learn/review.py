@@ -1,9 +1,11 @@
 """Spaced-repetition review of the notes with FSRS: cards from the notes, a schedule from the journal.
 
-Cards are generated, not written: each note is a card as a whole ("Explain <title>") and the
-required sections of its type become questions ("When should you NOT use caching?" is answered by
-that pattern's "When NOT to use"). A card's id is the note id plus the kind of question, so it stays
-the same as the note's text changes and the schedule follows it.
+Most cards are generated: each note is a card as a whole ("How does the “Caching” pattern work?")
+and the required sections of its type become questions ("When should you not use the “Caching”
+pattern?" is answered by that pattern's "When NOT to use"). Cards a person writes (Q/A pairs in a
+`## Cards` section, `{{c1::cloze}}` deletions) come from backbrain.learn.cards. A card's id is the
+note id plus the kind of question, so it stays the same as the note's text changes and the schedule
+follows it. A session spreads one note's cards apart, and skips suspended and buried cards.
 
 The schedule is never stored in a note. Every rating is an event in journal/review.jsonl, and a
 card's state is the fold of its events. Each event also carries the FSRS state it produced, because
@@ -30,12 +32,12 @@ from backbrain.core.note import MARKDOWN_OPTIONS, Note
 from backbrain.core.schema import PLAIN_NOTE
 from backbrain.core.text import strip_comments
 from backbrain.core.vault import Vault
+from backbrain.learn.cards import ReviewCard, authored_cards
 from backbrain.learn.journal import REVIEW_LOG, Journal, format_ts, local_day, parse_ts, to_utc, utc_now
 
 DEFAULT_NEW_PER_DAY = 20
 RATING_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[*`])")
-_CHOSEN = re.compile(r"Chosen option:\s*[\"“]([^\"”]+)[\"”]|Chosen option:\s*([^,.]+)")
 
 
 # -- turning Markdown into short points ----------------------------------------------------------
@@ -138,21 +140,11 @@ def answer_markdown(markdown: str) -> str:
 
 
 # -- cards --------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ReviewCard:
-    id: str  # "<note id>#<kind>": stable while the note's text changes
-    note: str
-    kind: str
-    prompt: str
-    answer: str  # Markdown
-
-
-def _mid_sentence(title: str) -> str:
-    """'Caching' -> 'caching' inside a question; acronyms and names with capitals stay as written."""
-    first = title.split(" ", 1)[0]
-    if len(first) > 1 and first[0].isupper() and first[1:].islower():
-        return title[0].lower() + title[1:]
-    return title
+# Every generated prompt is a question about the note named as written, in quotes, with its kind:
+# "What problem does the “Fencing tokens” pattern solve?" reads right for any title (plural,
+# acronym, a sentence such as "Keep a per-instance LRU cache") where "does fencing tokens" did not.
+def _quoted(note: Note) -> str:
+    return f"“{note.title}”"
 
 
 def _mask(text: str, note: Note) -> str:
@@ -164,26 +156,29 @@ def _mask(text: str, note: Note) -> str:
 
 
 def _section_card(kind: str, section: str, prompt: str) -> Callable[[Note], ReviewCard | None]:
-    """A card asking `prompt` ({t}: the title mid-sentence, {T}: as written), answered by `section`."""
+    """A card asking `prompt` ({q}: the quoted title), answered by `section`."""
 
     def make(note: Note) -> ReviewCard | None:
         found = note.section(section)
         if found is None or found.is_empty:
             return None
-        question = prompt.format(t=_mid_sentence(note.title), T=note.title)
+        question = prompt.format(q=_quoted(note))
         return ReviewCard(f"{note.id}#{kind}", note.id, kind, question, answer_markdown(found.text))
 
     return make
+
+
+_LABEL = re.compile(r"^[A-Z][\w ,/'-]{0,40}:\s+(?=\S)")  # "How it reads on call: ..." -> "..."
 
 
 def _signals_card(note: Note) -> ReviewCard | None:
     found = note.section("Detection signals")
     if found is None or found.is_empty:
         return None
-    points = [_mask(p, note).rstrip(".") for p in key_points(found.text, limit=3, max_chars=140)]
+    points = [_mask(_LABEL.sub("", p), note).rstrip(".?") for p in key_points(found.text, limit=3, max_chars=160)]
     what = note.section("What it is")
     answer = f"**{note.title}**" + (f"\n\n{' '.join(key_points(what.text, limit=1))}" if what else "")
-    prompt = "Which failure mode shows these signals: " + "; ".join(points) + "?"
+    prompt = "Which failure mode do these signals point to?\n" + "\n".join(f"- {point}" for point in points)
     return ReviewCard(f"{note.id}#signals", note.id, "signals", prompt, answer)
 
 
@@ -191,10 +186,7 @@ def _decision_card(note: Note) -> ReviewCard | None:
     found = note.section("Decision")
     if found is None or found.is_empty:
         return None
-    text = " ".join(key_points(found.text, limit=1, first_sentence=False, max_chars=2000))
-    match = _CHOSEN.search(text)
-    chosen = (match.group(1) or match.group(2)).strip() if match else _mid_sentence(note.title)
-    prompt = f"Why did we choose {chosen}? ({note.title})"
+    prompt = f"What did {_quoted(note)} decide, and why?"
     return ReviewCard(f"{note.id}#why", note.id, "why", prompt, answer_markdown(found.text))
 
 
@@ -202,7 +194,8 @@ def _takeaway_card(note: Note) -> ReviewCard | None:
     takeaway = note.meta.get("takeaway")
     if not isinstance(takeaway, str) or not takeaway.strip():
         return None
-    return ReviewCard(f"{note.id}#takeaway", note.id, "takeaway", f"What is the takeaway of “{note.title}”?", takeaway)
+    prompt = f"What is the takeaway of the article {_quoted(note)}?"
+    return ReviewCard(f"{note.id}#takeaway", note.id, "takeaway", prompt, takeaway)
 
 
 def _steps_card(note: Note) -> ReviewCard | None:
@@ -210,64 +203,77 @@ def _steps_card(note: Note) -> ReviewCard | None:
     if not steps:
         return None
     answer = "\n".join(f"{n}. {text}" for n, text in enumerate(steps, 1))
-    return ReviewCard(f"{note.id}#steps", note.id, "steps", f"What are the steps of “{note.title}”?", answer)
+    prompt = f"What are the steps of the {_quoted(note)} playbook?"
+    return ReviewCard(f"{note.id}#steps", note.id, "steps", prompt, answer)
 
 
 CARD_MAKERS: dict[str, list[Callable[[Note], ReviewCard | None]]] = {
     "pattern": [
-        _section_card("problem", "Problem", "What problem does {t} solve?"),
-        _section_card("when-not", "When NOT to use", "When should you NOT use {t}?"),
-        _section_card("when", "When to use", "When should you use {t}?"),
+        _section_card("problem", "Problem", "What problem does the {q} pattern solve?"),
+        _section_card("when-not", "When NOT to use", "When should you not use the {q} pattern?"),
+        _section_card("when", "When to use", "When should you use the {q} pattern?"),
     ],
     "failure-mode": [
         _signals_card,
-        _section_card("mitigation", "Mitigation strategies", "How do you mitigate {t}?"),
+        _section_card("mitigation", "Mitigation strategies", "How do you mitigate the {q} failure mode?"),
     ],
     "principle": [
-        _section_card("statement", "Statement", "State the principle: {T}."),
-        _section_card("why", "Why it matters", "Why does {t} matter?"),
+        _section_card("statement", "Statement", "What does the {q} principle state?"),
+        _section_card("why", "Why it matters", "Why does the {q} principle matter?"),
     ],
     "decision": [_decision_card],
     "system": [
-        _section_card("bottlenecks", "Bottlenecks", "Where are the bottlenecks of {t}?"),
-        _section_card("tradeoffs", "Tradeoffs", "Which tradeoffs does the {t} design make?"),
+        _section_card("bottlenecks", "Bottlenecks", "Where are the bottlenecks in the {q} design?"),
+        _section_card("tradeoffs", "Tradeoffs", "Which tradeoffs does the {q} design make?"),
     ],
     "topic": [
-        _section_card("problem", "What problem it solves", "What problem does {t} solve?"),
-        _section_card("without", "What happens without it", "What happens without {t}?"),
+        _section_card("problem", "What problem it solves", "What problem does {q} solve?"),
+        _section_card("without", "What happens without it", "What goes wrong without {q}?"),
     ],
     "playbook": [_steps_card],
     "article": [_takeaway_card],
 }
 
+# The "explain" card asks for the note as a whole; its question depends on what kind of note it is.
+EXPLAIN_PROMPTS = {
+    "pattern": "How does the {q} pattern work?",
+    "failure-mode": "What is the {q} failure mode?",
+    "principle": "What is the {q} principle about?",
+    "system": "What are the key points of the {q} system design?",
+    "decision": "What was the context of the decision {q}?",
+    "playbook": "What is the {q} playbook for?",
+    "article": "What is the article {q} about?",
+    "topic": "What should a backend engineer know about {q}?",
+}
+
 
 def _explain_card(note: Note) -> ReviewCard | None:
     parts = [note.summary] if note.summary else []
-    first = next((s for s in note.sections if not s.is_empty), None)
+    first = next((s for s in note.sections if not s.is_empty and s.title.lower() != "cards"), None)
     if first is not None:
         parts.append("\n".join(f"- {p}" for p in key_points(first.text, limit=4)))
     if not parts:
         return None
-    return ReviewCard(
-        f"{note.id}#explain", note.id, "explain", f"Explain {_mid_sentence(note.title)}.", "\n\n".join(parts)
-    )
+    prompt = EXPLAIN_PROMPTS.get(note.type, "What does the note {q} say?").format(q=_quoted(note))
+    return ReviewCard(f"{note.id}#explain", note.id, "explain", prompt, "\n\n".join(parts))
 
 
 def note_cards(note: Note) -> list[ReviewCard]:
-    """The cards of one note: the note as a whole, then its type's section questions."""
+    """The cards of one note: the note as a whole, its type's section questions, then the cards its
+    author wrote (Q/A pairs in `## Cards`, cloze deletions)."""
     if note.decode_error or note.front.error:
         return []
-    makers = [_explain_card, *CARD_MAKERS.get(note.type, [])]
-    return [card for card in (make(note) for make in makers) if card is not None]
+    generated: list[ReviewCard] = []
+    if note.type != PLAIN_NOTE or note.front.present:  # an untyped file without front matter: authored only
+        makers = [_explain_card, *CARD_MAKERS.get(note.type, [])]
+        generated = [card for card in (make(note) for make in makers) if card is not None]
+    return generated + authored_cards(note)
 
 
 def vault_cards(vault: Vault) -> list[ReviewCard]:
     """Every card of the vault, typed notes first in type order, then by note id."""
     order = {name: index for index, name in enumerate(vault.config.types)}
-    notes = sorted(
-        (n for n in vault.notes.values() if n.type != PLAIN_NOTE or n.front.present),
-        key=lambda n: (order.get(n.type, len(order)), n.id),
-    )
+    notes = sorted(vault.notes.values(), key=lambda n: (order.get(n.type, len(order)), n.id))
     return [card for note in notes for card in note_cards(note)]
 
 
@@ -359,23 +365,172 @@ def due_cards(
     limit: int | None = None,
     tz: dt.tzinfo | None = None,
 ) -> list[DueCard]:
-    """Cards due now, most overdue first, then unseen cards up to what is left of today's new limit."""
+    """Cards due now, most overdue first, then unseen cards up to what is left of today's new limit;
+    suspended and buried cards left out, and cards of one note spread apart (spread_siblings)."""
     now = to_utc(now or utc_now())
     states = load_states(journal)
-    cards = vault_cards(vault)
+    held = held_cards(journal, now)
+    cards = [card for card in vault_cards(vault) if card.id not in held]
     seen = [DueCard(c, states[c.id].card.due, False) for c in cards if c.id in states]
-    due = sorted((d for d in seen if d.due <= now), key=lambda d: (d.due, d.card.id))
+    due = spread_siblings(sorted((d for d in seen if d.due <= now), key=lambda d: (d.due, d.card.id)))
     unseen = [DueCard(c, now, True) for c in cards if c.id not in states]
-    due += unseen[: new_cards_left(states, now, new_per_day, tz)]
+    fresh = unseen[: new_cards_left(states, now, new_per_day, tz)]
+    due += spread_siblings(fresh, recent=[d.card.note for d in due[-3:]])  # overdue first, then new
     return due[:limit] if limit is not None else due
 
 
+def spread_siblings(items: list[DueCard], gap: int = 3, recent: list[str] | None = None) -> list[DueCard]:
+    """The same cards, reordered so that no card follows one of the same note within `gap` places
+    (fewer when there are not enough other notes): "What problem does the “Caching” pattern solve?"
+    right after "How does the “Caching” pattern work?" gives it away.
+
+    Among the cards allowed next, the note with the most cards left goes first (so its cards do not
+    pile up at the end), then the earliest in the given order. Only the first _SPREAD_LOOKAHEAD
+    waiting cards are considered, which keeps a long backlog fast and close to most-overdue-first."""
+    counts = Counter(item.card.note for item in items)
+    gap = min(gap, len(counts) - 1)
+    if gap <= 0:
+        return list(items)
+    waiting, result, history = list(items), list[DueCard](), list(recent or [])
+    while waiting:
+        window = set(history[-gap:])
+        candidates = range(min(len(waiting), _SPREAD_LOOKAHEAD))
+        allowed = [i for i in candidates if waiting[i].card.note not in window] or [0]
+        index = max(allowed, key=lambda i: (counts[waiting[i].card.note], -i))
+        item = waiting.pop(index)
+        counts[item.card.note] -= 1
+        result.append(item)
+        history.append(item.card.note)
+    return result
+
+
+_SPREAD_LOOKAHEAD = 200
+
+
+# -- suspend and bury ---------------------------------------------------------------------------
+# Both are events in review.jsonl like the ratings, so they travel with the journal and can be undone:
+# a suspended card stays out of every session until unsuspended; a buried card until the next day.
+HOLD_EVENTS = ("suspend", "unsuspend", "bury", "unbury")
+
+
+@dataclass
+class Holds:
+    suspended: set[str] = field(default_factory=set)
+    buried: dict[str, dt.datetime] = field(default_factory=dict)  # card -> until
+
+    def held(self, now: dt.datetime) -> set[str]:
+        return self.suspended | {card for card, until in self.buried.items() if until > now}
+
+
+def load_holds(journal: Journal) -> Holds:
+    """Who is suspended or buried after the journal's hold events, taken in time order."""
+    holds = Holds()
+    events = [e for e in journal.events(REVIEW_LOG) if e.get("event") in HOLD_EVENTS]
+    for event in sorted(events, key=lambda e: parse_ts(e.get("ts")) or dt.datetime.min.replace(tzinfo=dt.UTC)):
+        card, kind = event.get("card"), event.get("event")
+        if not isinstance(card, str):
+            continue
+        if kind == "suspend":
+            holds.suspended.add(card)
+        elif kind == "unsuspend":
+            holds.suspended.discard(card)
+        elif kind == "bury" and (until := parse_ts(event.get("until"))) is not None:
+            holds.buried[card] = until
+        elif kind == "unbury":
+            holds.buried.pop(card, None)
+    return holds
+
+
+def held_cards(journal: Journal, now: dt.datetime) -> set[str]:
+    return load_holds(journal).held(to_utc(now))
+
+
+def cards_for(vault: Vault, target: str) -> list[ReviewCard]:
+    """The cards a person names: one card id, or every card of a note (by id, alias, title or path)."""
+    cards = vault_cards(vault)
+    exact = [card for card in cards if card.id == target]
+    if exact:
+        return exact
+    note = vault.get(target)  # raises NotFoundError with suggestions
+    return [card for card in cards if card.note == note.id]
+
+
+def hold(
+    journal: Journal,
+    cards: list[ReviewCard],
+    action: str,
+    *,
+    now: dt.datetime | None = None,
+    tz: dt.tzinfo | None = None,
+) -> list[str]:
+    """Suspend, unsuspend, bury (until the start of the next local day) or unbury the cards; the
+    ids whose state changed (holding what is already held writes nothing)."""
+    if action not in HOLD_EVENTS:
+        raise ValueError(f"action must be one of {HOLD_EVENTS}, not {action!r}")
+    now = to_utc(now or utc_now())
+    holds = load_holds(journal)
+    held = holds.held(now)
+    changed = []
+    for card in cards:
+        if action == "suspend" and card.id not in holds.suspended:
+            journal.append(REVIEW_LOG, "suspend", {"card": card.id, "note": card.note}, now=now)
+        elif action == "unsuspend" and card.id in holds.suspended:
+            journal.append(REVIEW_LOG, "unsuspend", {"card": card.id, "note": card.note}, now=now)
+        elif action == "bury" and card.id not in held:
+            until = format_ts(next_day_start(now, tz))
+            journal.append(REVIEW_LOG, "bury", {"card": card.id, "note": card.note, "until": until}, now=now)
+        elif action == "unbury" and card.id in holds.buried and holds.buried[card.id] > now:
+            journal.append(REVIEW_LOG, "unbury", {"card": card.id, "note": card.note}, now=now)
+        else:
+            continue
+        changed.append(card.id)
+    return changed
+
+
+def next_day_start(now: dt.datetime, tz: dt.tzinfo | None = None) -> dt.datetime:
+    """Midnight at the start of the person's next local day, in UTC."""
+    local = now.astimezone(tz) if tz is not None else now.astimezone()
+    tomorrow = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(), tzinfo=local.tzinfo)
+    return tomorrow.astimezone(dt.UTC)
+
+
+# -- rating ---------------------------------------------------------------------------------------
 @dataclass
 class ReviewOutcome:
     card: str
     rating: int
     due: dt.datetime
     state: str
+
+
+def preview(
+    card_id: str, states: dict[str, CardState], now: dt.datetime | None = None, scheduler: Scheduler | None = None
+) -> dict[int, FsrsCard]:
+    """What each rating (1-4) would schedule, before the person presses it: the FSRS card each would
+    produce. Passing the chosen one to record_review keeps the shown interval exactly (FSRS fuzzes
+    longer intervals at random, so scheduling twice could differ by a day)."""
+    now = to_utc(now or utc_now())
+    scheduler = scheduler or make_scheduler()
+    state = states.get(card_id)
+    current = state.card if state is not None else FsrsCard(_fsrs_id(card_id), due=now)
+    return {rating: scheduler.review_card(current, Rating(rating), now)[0] for rating in RATING_NAMES}
+
+
+def interval_label(due: dt.datetime, now: dt.datetime) -> str:
+    """A next interval as a rating button shows it: 10m, 5h, 3d, 2.5mo, 1.2y."""
+    seconds = max(0.0, (to_utc(due) - to_utc(now)).total_seconds())
+    if seconds < 60:
+        return "<1m"
+    if seconds < 3600:
+        return f"{round(seconds / 60)}m"
+    if seconds < 86400:
+        return f"{round(seconds / 3600)}h"
+    days = seconds / 86400
+    if days < 30:
+        return f"{round(days)}d"
+    if days < 365:
+        return f"{days / 30:.1f}".rstrip("0").rstrip(".") + "mo"
+    return f"{days / 365:.1f}".rstrip("0").rstrip(".") + "y"
 
 
 def record_review(
@@ -387,18 +542,20 @@ def record_review(
     duration_ms: int | None = None,
     scheduler: Scheduler | None = None,
     states: dict[str, CardState] | None = None,
+    outcome: FsrsCard | None = None,
 ) -> ReviewOutcome:
     """Schedule the card's next review from this rating and append the review to the journal.
 
     `states` (from load_states) saves re-reading the whole log for every rating of a session; it is
-    updated in place with the new state."""
+    updated in place with the new state. `outcome` is the rating's card from preview(), so the person
+    gets the interval they were shown."""
     if rating not in RATING_NAMES:
         raise ValueError(f"rating must be 1-4, not {rating!r}")
     now = to_utc(now or utc_now())
     scheduler = scheduler or make_scheduler()
     states = load_states(journal) if states is None else states
     state = states.get(card.id) or CardState(FsrsCard(_fsrs_id(card.id), due=now))
-    updated, _ = scheduler.review_card(state.card, Rating(rating), now)
+    updated = outcome if outcome is not None else scheduler.review_card(state.card, Rating(rating), now)[0]
     data = {"card": card.id, "note": card.note, "rating": rating, **_snapshot(updated)}
     if duration_ms is not None:
         data["duration_ms"] = duration_ms

@@ -108,6 +108,11 @@ def embedded_markdown(note: Note, anchor: str | None) -> str | None:
     return None
 
 
+_CLOZE_OUTSIDE_CODE = re.compile(
+    r"(?P<code><pre[\s\S]*?</pre>|<code>[\s\S]*?</code>)|\{\{c\d+::(?P<text>[\s\S]*?)(?:::[^{}]*?)?\}\}"
+)
+
+
 class NoteRenderer:
     """Renders note bodies for pages at a known depth (links are relative to the site root)."""
 
@@ -124,6 +129,8 @@ class NoteRenderer:
 
     def _html(self, markdown: str, root: str, out: RenderedNote, anchors: _Anchors) -> str:
         text = _LEADING_H1.sub("", _MD.html(markdown), count=1)
+        if "{{c" in text:  # a review cloze (backbrain.learn.cards) reads as its text on the page
+            text = _CLOZE_OUTSIDE_CODE.sub(lambda m: m.group(0) if m.group("code") else m.group("text"), text)
         text = _CODE.sub(_code_block, text)
         text = _CALLOUT.sub(_callout, text).replace("<p></p>", "")
         text = _ALIGN.sub(r' class="align-\1"', text)
