@@ -97,11 +97,11 @@ def main() -> int:
             if not target.exists() or target.read_bytes() != content:
                 stale.append(str(target.relative_to(ROOT)))
                 if not args.check:
-                    atomic_write_bytes(target, content)
+                    atomic_write_bytes(target, content, root=ROOT)
     if doc != original:
         stale.append(str(DOC.relative_to(ROOT)))
         if not args.check:
-            atomic_write_text(DOC, doc)
+            atomic_write_text(DOC, doc, root=ROOT)
     if stale:
         print(("stale: " if args.check else "updated: ") + ", ".join(stale))
     return 1 if args.check and stale else 0

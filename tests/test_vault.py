@@ -81,12 +81,12 @@ def test_atomic_writes_keep_modes(tmp_path: Path):
     from backbrain.fsutil import atomic_write_text
 
     fresh = tmp_path / "new.md"
-    atomic_write_text(fresh, "x")
+    atomic_write_text(fresh, "x", root=tmp_path)
     assert fresh.stat().st_mode & 0o777 == 0o666 & ~_umask()
     kept = tmp_path / "kept.md"
     kept.write_text("old")
     kept.chmod(0o640)
-    atomic_write_text(kept, "new")
+    atomic_write_text(kept, "new", root=tmp_path)
     assert kept.read_text() == "new" and kept.stat().st_mode & 0o777 == 0o640
 
 

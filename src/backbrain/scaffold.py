@@ -17,7 +17,7 @@ from backbrain.core.schema import CONFIG_FILE, PLAIN_NOTE, Config
 from backbrain.core.text import slugify
 from backbrain.core.vault import Vault, starter_root
 from backbrain.errors import RefusedError, UsageError
-from backbrain.fsutil import atomic_write_text
+from backbrain.fsutil import atomic_write_text, ensure_folder
 
 LAYOUT = [
     "00_core-principles",
@@ -98,31 +98,31 @@ def init_vault(root: Path, *, starter: bool = False) -> InitResult:
     result = InitResult(root.resolve())
     root.mkdir(parents=True, exist_ok=True)
     for folder in LAYOUT:
-        (root / folder).mkdir(exist_ok=True)
-    _create(result, root / CONFIG_FILE, CONFIG_TEMPLATE)
-    _create_gitignore(result, root / ".gitignore")
+        ensure_folder(root / folder, root=root)
+    _create(result, root, root / CONFIG_FILE, CONFIG_TEMPLATE)
+    _create_gitignore(result, root, root / ".gitignore")
     if starter:
         _copy_starter(result, root)
     return result
 
 
-def _create(result: InitResult, path: Path, text: str) -> None:
-    if path.exists():
+def _create(result: InitResult, root: Path, path: Path, text: str) -> None:
+    if path.exists() or path.is_symlink():
         result.kept.append(path)
         return
-    atomic_write_text(path, text, exclusive=True)
+    atomic_write_text(path, text, root=root, exclusive=True)
     result.created.append(path)
 
 
-def _create_gitignore(result: InitResult, path: Path) -> None:
+def _create_gitignore(result: InitResult, root: Path, path: Path) -> None:
     if not path.exists():
-        _create(result, path, GITIGNORE)
+        _create(result, root, path, GITIGNORE)
         return
     text = path.read_text(encoding="utf-8", errors="replace")
     if ".backbrain" in text:
         result.kept.append(path)
         return
-    atomic_write_text(path, text + ("" if text.endswith("\n") or not text else "\n") + GITIGNORE)
+    atomic_write_text(path, text + ("" if text.endswith("\n") or not text else "\n") + GITIGNORE, root=root)
     result.created.append(path)
 
 
@@ -135,8 +135,7 @@ def _copy_starter(result: InitResult, root: Path) -> None:
         if dest.exists():
             result.kept.append(dest)
             continue
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(dest, path.read_text(encoding="utf-8"), exclusive=True)
+        atomic_write_text(dest, path.read_text(encoding="utf-8"), root=root, exclusive=True)
         shutil.copystat(path, dest)
         result.created.append(dest)
 
@@ -224,7 +223,7 @@ def create_note(
     if extra:
         text = _with_extra_fields(text, extra)
     try:
-        atomic_write_text(path, text, exclusive=True)
+        atomic_write_text(path, text, root=vault.root, exclusive=True)
     except FileExistsError as exc:
         raise RefusedError(f"{path} already exists; nothing was written.", hint="Pick another title.") from exc
     return path

@@ -29,7 +29,7 @@ while True:
     if mode == "journal":
         journal.append("review.jsonl", "review", {"n": n, "pad": "x" * (n * 7919 % 50000)})
     else:
-        update_note_file(root / "note.md", {"progress": values[n % 3]})
+        update_note_file(root / "note.md", {"progress": values[n % 3]}, root=root)
     print(n, flush=True)  # acknowledged: the write has returned
     n += 1
 """
@@ -87,5 +87,5 @@ def test_killed_front_matter_updates_leave_a_valid_note(tmp_path: Path):
             assert progress in {VALUES[last_acked % 3], VALUES[(last_acked + 1) % 3]}
         next_n = last_acked + 2
     assert next_n > 5  # the writers really got going
-    leftovers = [p.name for p in tmp_path.iterdir() if p.name not in ("note.md", "journal")]
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name not in ("note.md", "journal", ".backbrain")]
     assert all(name.startswith(".note.md.") and name.endswith(".tmp") for name in leftovers)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -97,23 +96,30 @@ def test_supersede_refuses_a_non_decision_and_the_starter(tmp_path: Path):
     assert starter.returncode == 3 and "backbrain init DIR --starter" in starter.stderr
 
 
-def test_a_failed_second_rename_restores_the_first_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_a_failed_second_write_is_finished_by_the_next_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from backbrain import vaultlock
+
     root = _vault(tmp_path)
     folder = root / "03_decisions"
-    before = {p.name: p.read_bytes() for p in folder.iterdir()}
     calls = []
+    real_write = vaultlock.atomic_write_bytes
 
-    def flaky_replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
-        calls.append(Path(dst).name)
-        if len(calls) == 2:
+    def flaky_write(path: Path, data: bytes, *, root: Path) -> None:
+        calls.append(Path(path).name)
+        if len(calls) == 3:  # the intent, the first note, then the second note fails
             raise OSError(28, "No space left on device")
-        os.replace(src, dst)
+        real_write(path, data, root=root)
 
-    monkeypatch.setattr(decision, "_replace", flaky_replace)
+    monkeypatch.setattr(vaultlock, "atomic_write_bytes", flaky_write)
     with pytest.raises(OSError, match="No space"):
         decision.supersede_decision(load_vault(root), "use-postgres", "use-redis", accept=True)
-    assert calls == ["use-redis.md", "use-postgres.md"]  # the first rename happened, then was undone
-    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # no temp files left either
+    assert calls == ["intent.json", "use-redis.md", "use-postgres.md"]
+    monkeypatch.setattr(vaultlock, "atomic_write_bytes", real_write)
+    vault = load_vault(root)  # the next command finishes the supersede before reading
+    assert vault.get("use-postgres").meta["status"] == "superseded"
+    assert vault.get("use-redis").meta["supersedes"] == ["use-postgres"]
+    assert not (root / ".backbrain" / "intent.json").exists()
+    assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no temp files left
 
 
 def test_cycles_through_a_chain_are_refused(tmp_path: Path):

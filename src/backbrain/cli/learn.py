@@ -615,7 +615,8 @@ def drill_cmd(
     phases = drill.drill_phases(playbook, minutes)
     now = dt.datetime.now(dt.UTC)
     path = answer_path or drill.default_answer_path(opened.journal, system, now)
-    created = drill.prepare_answer_file(path, drill.answer_template(prompt, phases, minutes))
+    root = path.parent if answer_path else opened.journal.base  # a path the user named is theirs to choose
+    created = drill.prepare_answer_file(path, drill.answer_template(prompt, phases, minutes), root)
     out = _console()
     out.print(Panel("\n".join(prompt.lines()), title=f"Drill: {system.title} ({minutes:g} min)"))
     out.print(f"Your answer file: {path}" + ("" if created else " (existing file, kept as it is)"))

@@ -299,9 +299,14 @@ def scan_stamped(root: Path) -> list[ScannedFile]:
 
 def load_vault(root: Path | str, *, read_only: bool | None = None, config: Config | None = None) -> Vault:
     root = Path(root).resolve()
+    read_only = is_starter(root) if read_only is None else read_only
+    if not read_only:
+        from backbrain.vaultlock import recover
+
+        recover(root)  # an update a killed process left half-done is finished before anything is read
     config = config or load_config(root)
     with gc_paused():
-        return _load(root, config, is_starter(root) if read_only is None else read_only)
+        return _load(root, config, read_only)
 
 
 @contextlib.contextmanager

@@ -10,7 +10,6 @@ without it the JSON is still written and the returned list says why the plot is 
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import sys
@@ -18,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from backbrain.fsutil import atomic_write_bytes
+from backbrain.fsutil import atomic_write_bytes, remove_file
 from backbrain.labs.registry import LabResult
 from backbrain.labs.sweep import SweepResult
 from backbrain.labs.table import format_number, metric_names
@@ -53,13 +52,12 @@ def write_lab_outputs(result: LabResult, vault_root: Path) -> list[Path]:
     """
     folder = lab_dir(vault_root, result.lab)
     json_path, svg_path = folder / "result.json", folder / "plot.svg"
-    atomic_write_bytes(json_path, render_json(result))
+    atomic_write_bytes(json_path, render_json(result), root=vault_root)
     svg = render_svg(result)
     if svg is None:
-        with contextlib.suppress(FileNotFoundError):
-            svg_path.unlink()
+        remove_file(svg_path, root=vault_root)
         return WrittenOutputs([json_path], PLOTS_MISSING)
-    atomic_write_bytes(svg_path, svg)
+    atomic_write_bytes(svg_path, svg, root=vault_root)
     return WrittenOutputs([json_path, svg_path])
 
 

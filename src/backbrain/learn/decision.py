@@ -2,20 +2,17 @@
 
 Superseding changes two notes, and a half-done supersede (the new decision claims to replace the
 old one while the old one still says accepted) is worse than none, so both texts are prepared and
-validated first, written to temporary files, and only then renamed into place; if the second
-rename fails the first file is put back. Edits change only the keys involved (status, supersedes,
-superseded-by), with the same in-place front matter editor as `progress set`.
+validated first, under the vault's lock, and applied with an intent log (backbrain.vaultlock): the
+plan is saved before the first file changes, and a run killed halfway is finished by the next one.
+Edits change only the keys involved (status, supersedes, superseded-by), with the same in-place
+front matter editor as `progress set`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
 import re
-import tempfile
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,9 +20,9 @@ from typing import Any
 from backbrain.core.note import Note, slugify
 from backbrain.core.vault import Vault, relation_values
 from backbrain.errors import RefusedError, UsageError
-from backbrain.fsutil import fsync_dir
-from backbrain.learn.progress import FieldValue, set_front_matter_values
+from backbrain.learn.progress import FieldValue, read_note_text, set_front_matter_values
 from backbrain.scaffold import create_note
+from backbrain.vaultlock import Update, apply, vault_lock
 
 DECISION = "decision"
 # A numbered record's id: "adr-0007-...", "0007-..." (Nygard's adr-tools), "ADR-12-...".
@@ -74,8 +71,7 @@ def accept_decision(vault: Vault, decision_id: str) -> tuple[Note, bool]:
     if status == "accepted":
         return note, False
     _require_acceptable(vault, note, status)
-    text = note.path.read_text(encoding="utf-8")
-    _write_all([(note.path, set_front_matter_values(text, {"status": "accepted"}))])
+    _write_all(vault, [(note.path, {"status": "accepted"})])
     return note, True
 
 
@@ -151,11 +147,7 @@ def supersede_decision(vault: Vault, old_id: str, new_id: str, *, accept: bool =
         "status": "superseded",
         "superseded-by": _with(old.meta.get("superseded-by"), new.id),
     }
-    plan = [
-        (new.path, set_front_matter_values(new.path.read_text(encoding="utf-8"), new_updates)),
-        (old.path, set_front_matter_values(old.path.read_text(encoding="utf-8"), old_updates)),
-    ]
-    changed = _write_all(plan)
+    changed = _write_all(vault, [(new.path, new_updates), (old.path, old_updates)])
     return SupersedeResult(old, new, changed)
 
 
@@ -164,44 +156,18 @@ def _with(value: Any, item: str) -> list[str]:
     return items if item in items else [*items, item]
 
 
-# Tests replace this to simulate a failure between the renames; everything else uses os.replace.
-_replace: Callable[[str | os.PathLike[str], str | os.PathLike[str]], None] = os.replace
-
-
-def _write_all(plan: list[tuple[Path, str]]) -> list[Path]:
-    """Write every (path, text) or none: temp files first, then renames, undoing earlier renames
-    if a later one fails. Files whose text is unchanged are left alone."""
-    work = [(path, text) for path, text in plan if path.read_text(encoding="utf-8") != text]
-    staged: list[tuple[Path, str, str]] = []  # (target, temp file, backup of the original)
-    try:
-        for path, text in work:
-            staged.append((path, _temp_copy(path, text.encode("utf-8")), _temp_copy(path, path.read_bytes())))
-        done: list[tuple[Path, str]] = []
-        try:
-            for path, temp, backup in staged:
-                _replace(temp, path)
-                done.append((path, backup))
-        except BaseException:
-            for path, backup in reversed(done):
-                os.replace(backup, path)
-            raise
-        for path in {p.parent for p, _ in work}:
-            fsync_dir(path)
-    finally:
-        for _path, temp, backup in staged:
-            for leftover in (temp, backup):
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(leftover)
-    return [path for path, _ in work]
-
-
-def _temp_copy(path: Path, data: bytes) -> str:
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    return temp
+def _write_all(vault: Vault, plan: list[tuple[Path, dict[str, FieldValue]]]) -> list[Path]:
+    """Apply every (path, front matter updates) or none, under the vault's lock with an intent log
+    (backbrain.vaultlock): a process killed halfway is rolled forward by the next command.
+    The texts are read under the lock, so a concurrent edit is never overwritten. Files whose text
+    would not change are left alone."""
+    with vault_lock(vault.root):
+        update = Update(vault.root)
+        for path, updates in plan:
+            text = read_note_text(path)
+            update.rewrite(path, text.encode("utf-8"), set_front_matter_values(text, updates).encode("utf-8"))
+        apply(update)
+    return [path for path, _old, _new in update.files]
 
 
 # -- timeline -----------------------------------------------------------------------------------

@@ -137,14 +137,14 @@ def default_answer_path(journal: Journal, system: Note, now: dt.datetime) -> Pat
     return journal.root / DRILLS_DIR / f"{to_utc(now):%Y%m%d-%H%M%S}-{system.id}{ANSWER_SUFFIX}"
 
 
-def prepare_answer_file(path: Path, template: str) -> bool:
-    """Create the answer file from the template; an existing file is kept as it is. True if created."""
+def prepare_answer_file(path: Path, template: str, root: Path) -> bool:
+    """Create the answer file (inside `root`) from the template; an existing file is kept. True if created."""
     if path.exists():
         if not path.is_file():
             raise UsageError(f"{path} is not a file.")
         return False
     try:
-        atomic_write_text(path, template, exclusive=True)
+        atomic_write_text(path, template, root=root, exclusive=True)
     except FileExistsError:
         return False
     return True

@@ -86,14 +86,24 @@ class Journal:
 
     root: Path
 
+    @property
+    def base(self) -> Path:
+        """The folder every journal write must stay inside: the vault (or the per-user data folder)."""
+        return self.root.parent
+
     def path(self, name: str) -> Path:
         return self.root / name
 
+    @staticmethod
+    def record(event: str, data: dict[str, Any], *, now: dt.datetime | None = None) -> dict[str, Any]:
+        """An event as it is written: `v`, `ts` and `event`, then the data."""
+        return {"v": FORMAT_VERSION, "ts": format_ts(now or utc_now()), "event": event, **data}
+
     def append(self, name: str, event: str, data: dict[str, Any], *, now: dt.datetime | None = None) -> dict[str, Any]:
         """Append one event durably and return it as written (with `v`, `ts` and `event`)."""
-        record = {"v": FORMAT_VERSION, "ts": format_ts(now or utc_now()), "event": event, **data}
+        record = self.record(event, data, now=now)
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
-        append_line_durably(self.path(name), line)
+        append_line_durably(self.path(name), line, root=self.base)
         return record
 
     def read(self, name: str) -> ReadResult:

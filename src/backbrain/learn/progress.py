@@ -26,8 +26,8 @@ from backbrain.core.note import Note
 from backbrain.core.schema import PHASE_VALUES, PROGRESS_VALUES
 from backbrain.core.vault import Vault
 from backbrain.errors import NotFoundError, RefusedError, UsageError
-from backbrain.fsutil import atomic_write_bytes
 from backbrain.learn.journal import PROGRESS_LOG, Journal, format_ts, local_day, parse_ts, utc_now
+from backbrain.vaultlock import Update, apply, vault_lock
 
 FieldValue = str | list[str]
 
@@ -223,16 +223,27 @@ def _verify(result: str, old: dict[str, Any], old_body: str, updates: dict[str, 
         )
 
 
-def update_note_file(path: Path, updates: dict[str, FieldValue]) -> tuple[str, str]:
-    """Edit a note's front matter in place, atomically. Returns (old text, new text)."""
+def read_note_text(path: Path) -> str:
+    """A note's text for an in-place edit; anything but UTF-8 is refused with the path named."""
     raw = Path(path).read_bytes()
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise FrontMatterEditError(f"{path} is not UTF-8 text; not touching it.") from exc
-    new_text = set_front_matter_values(text, updates)
-    if new_text != text:
-        atomic_write_bytes(Path(path), new_text.encode("utf-8"))
+        raise FrontMatterEditError(
+            f"{path} is not UTF-8 text (byte {exc.start}); not touching it.",
+            hint="Convert the file to UTF-8 (e.g. `iconv -f latin1 -t utf-8`), then run the command again.",
+        ) from exc
+
+
+def update_note_file(path: Path, updates: dict[str, FieldValue], *, root: Path) -> tuple[str, str]:
+    """Edit a note's front matter in place, atomically and under the vault's lock (never through a
+    symlink out of `root`). Returns (old text, new text)."""
+    with vault_lock(root):
+        text = read_note_text(path)
+        new_text = set_front_matter_values(text, updates)
+        update = Update(root)
+        update.rewrite(path, text.encode("utf-8"), new_text.encode("utf-8"))
+        apply(update)
     return text, new_text
 
 
@@ -265,12 +276,17 @@ def set_progress(
     updates: dict[str, FieldValue] = {"progress": status}
     if phase is not None:
         updates["phase"] = phase
-    change = ProgressChange(note.id, note.path, note.progress, status, note.phase, phase or note.phase)
-    update_note_file(note.path, updates)
-    journal.append(
-        PROGRESS_LOG,
-        "progress",
-        {
+    # The note is read again under the lock: the `from` of the event is what the file held just
+    # before this change, even when another writer changed it since the vault was loaded.
+    with vault_lock(vault.root):
+        text = read_note_text(note.path)
+        old = parse_front_matter(text).data
+        old_progress = str(old["progress"]) if isinstance(old.get("progress"), str) else "not-started"
+        old_phase = old.get("phase") if isinstance(old.get("phase"), str) else None
+        change = ProgressChange(note.id, note.path, old_progress, status, old_phase, phase or old_phase)
+        update = Update(vault.root)
+        update.rewrite(note.path, text.encode("utf-8"), set_front_matter_values(text, updates).encode("utf-8"))
+        data = {
             "note": note.id,
             "type": note.type,
             "area": _area(note),
@@ -278,9 +294,9 @@ def set_progress(
             "to": status,
             "phase_from": change.old_phase,
             "phase": change.new_phase,
-        },
-        now=now,
-    )
+        }
+        update.append(journal.path(PROGRESS_LOG), journal.record("progress", data, now=now))
+        apply(update)
     return change
 
 

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from backbrain import __version__
 from backbrain.core.location import CONFIG_FILE, NoteFile, locate_vault, scan_notes
+from backbrain.fsutil import atomic_write_text, check_file_target, ensure_folder
 from backbrain.search.query import TOKENIZER
 
 if TYPE_CHECKING:
@@ -114,9 +115,12 @@ def index_path(root: Path, read_only: bool) -> Path:
     if not read_only:
         folder = root / INDEX_DIR
         try:
-            folder.mkdir(exist_ok=True)
-            _ignore_folder(folder)
+            ensure_folder(folder, root=root)  # refuses `.backbrain -> elsewhere` (UnsafePathError)
+            _ignore_folder(root, folder)
             if os.access(folder, os.W_OK):
+                # SQLite cannot be told O_NOFOLLOW: the database and its side files must not be symlinks
+                for suffix in ("", "-wal", "-shm", "-journal"):
+                    check_file_target(folder / f"{INDEX_FILE}{suffix}", root=root)
                 return folder / INDEX_FILE
         except OSError:
             pass  # a vault we cannot write to keeps its index in the cache like the starter
@@ -130,12 +134,12 @@ def index_path(root: Path, read_only: bool) -> Path:
     return cache / f"{root.name or 'vault'}-{key}.sqlite"
 
 
-def _ignore_folder(folder: Path) -> None:
+def _ignore_folder(root: Path, folder: Path) -> None:
     """A .gitignore inside .backbrain/ so the cache is never committed with the notes."""
     marker = folder / ".gitignore"
-    if not marker.exists():
+    if not os.path.lexists(marker):
         with contextlib.suppress(OSError):
-            marker.write_text("# backbrain's caches; safe to delete\n*\n", encoding="utf-8")
+            atomic_write_text(marker, "# backbrain's caches; safe to delete\n*\n", root=root)
 
 
 # -- the index ----------------------------------------------------------------------------------

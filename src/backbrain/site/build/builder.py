@@ -34,8 +34,10 @@ from backbrain.site.build.output import (
     check_output_dir,
     digest,
     load_manifest,
+    refuse_symlinked_output,
     remove_leftovers,
     save_manifest,
+    write_root,
 )
 from backbrain.site.build.state import BuildState, note_mtimes, stamp_mtime
 from backbrain.site.build.vaultcache import refresh_vault
@@ -87,6 +89,7 @@ class SiteBuilder:
         workers: int = 2,
     ) -> None:  # fmt: skip
         self.root = Path(vault_root).resolve()
+        refuse_symlinked_output(Path(out), self.root)  # before resolve(), which would follow them
         self.out = Path(out).resolve()
         self.cache_file = cache_file
         self.read_only = read_only
@@ -296,7 +299,7 @@ class SiteBuilder:
         self.vault, self.model = vault, model
         self._nav, self._labs = model.nav, model.labs
         self.manifest = {"format": CACHE_FORMAT, "code": self.code, "live": self.live, "pages": pages, "assets": assets}
-        save_manifest(self.cache_file, self.manifest)
+        save_manifest(self.cache_file, self.manifest, write_root(self.cache_file, self.root))
         self._state_saved = self._finish_pending_state(True)
         if report.written or report.removed:
             self.version = f"{time.time_ns():x}"

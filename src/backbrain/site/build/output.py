@@ -21,7 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from backbrain.errors import RefusedError
-from backbrain.fsutil import atomic_write_bytes, atomic_write_text
+from backbrain.fsutil import (
+    UnsafePathError,
+    atomic_write_bytes,
+    atomic_write_text,
+    ensure_folder,
+    relative_parts,
+    remove_file,
+)
 
 MARKER = ".backbrain-site"
 CACHE_FORMAT = 2
@@ -50,6 +57,28 @@ def check_output_dir(out: Path, vault_root: Path) -> None:
             f"--out {out} exists and was not made by `backbrain build`; refusing to replace it.",
             hint="Pick an empty or new folder (a build replaces the whole folder).",
         )
+
+
+def refuse_symlinked_output(out: Path, vault_root: Path) -> None:
+    """An output folder inside the vault is reached without a symlink (`.backbrain -> elsewhere`
+    would otherwise make a build write, and replace folders, outside the vault)."""
+    if write_root(out, vault_root) != vault_root:
+        return  # a folder the user named outside the vault is theirs to choose
+    ensure_folder(out.parent, root=vault_root)
+    if out.is_symlink():
+        raise UnsafePathError(
+            f"Refusing to build into {out}: it is a symlink.",
+            hint="Delete the symlink (a build creates the folder), or pass --out with a real folder.",
+        )
+
+
+def write_root(path: Path, vault_root: Path) -> Path:
+    """The folder writes to `path` must stay inside: the vault when `path` is in it, else its own folder."""
+    try:
+        relative_parts(path, vault_root)
+    except UnsafePathError:
+        return Path(path).parent
+    return vault_root
 
 
 class FreshDir:
@@ -157,18 +186,17 @@ class LiveDir:
         self.path = out
 
     def write(self, rel: str, data: bytes) -> None:
-        atomic_write_bytes(self.path / rel, data)
+        atomic_write_bytes(self.path / rel, data, root=self.path)
 
     def flush(self) -> None:
         """Writes are done when write() returns."""
 
     def copy(self, source: Path, rel: str) -> None:
-        atomic_write_bytes(self.path / rel, source.read_bytes())
+        atomic_write_bytes(self.path / rel, source.read_bytes(), root=self.path)
 
     def remove(self, rel: str) -> None:
         path = self.path / rel
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
+        remove_file(path, root=self.path)
         parent = path.parent
         while parent != self.path and parent.is_relative_to(self.path):
             try:
@@ -189,5 +217,5 @@ def load_manifest(path: Path, code: str) -> dict[str, Any] | None:
     return data
 
 
-def save_manifest(path: Path, data: dict[str, Any]) -> None:
-    atomic_write_text(path, json.dumps(data, separators=(",", ":")))
+def save_manifest(path: Path, data: dict[str, Any], root: Path) -> None:
+    atomic_write_text(path, json.dumps(data, separators=(",", ":")), root=root)
