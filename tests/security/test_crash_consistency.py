@@ -8,6 +8,7 @@ every file operation in turn (the child kills itself on its N-th rename, link, w
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import signal
@@ -69,7 +70,7 @@ def _progress_consistent(root: Path) -> None:
     for note in vault.notes.values():
         assert parse_front_matter(note.path.read_text(encoding="utf-8")).error is None
     events = [e for e in Journal(root / "journal").read(PROGRESS_LOG).events if e["note"] == "caching"]
-    for before, after in zip(events, events[1:], strict=False):
+    for before, after in itertools.pairwise(events):
         assert after["from"] == before["to"], (before, after)
     expected = events[-1]["to"] if events else "not-started"
     assert vault.get("caching").progress == expected
@@ -86,7 +87,7 @@ def test_progress_set_killed_at_every_file_operation(tmp_path: Path):
     root = base_vault(tmp_path / "v")
     n = 1
     while True:
-        status = _wait(_fork(_kill_on_op(n, lambda: _set(root, VALUES[n % 3]))))
+        status = _wait(_fork(_kill_on_op(n, lambda n=n: _set(root, VALUES[n % 3]))))
         _progress_consistent(root)
         if not os.WIFSIGNALED(status):
             break  # the update finished before its n-th operation: every point has been tried
@@ -195,7 +196,7 @@ def test_two_writers_never_lose_an_update(tmp_path: Path):
     for _ in range(60):
         read_end, write_end = os.pipe()
 
-        def writer(value: str) -> Callable[[], None]:
+        def writer(value: str, read_end: int = read_end) -> Callable[[], None]:
             def run() -> None:
                 from backbrain.learn.progress import set_progress
 
