@@ -71,13 +71,12 @@ def write_sweep_outputs(sweep: SweepResult, vault_root: Path) -> WrittenOutputs:
     folder = lab_dir(vault_root, sweep.lab)
     stem = f"sweep-{sweep.param}"
     json_path, svg_path = folder / f"{stem}.json", folder / f"{stem}.svg"
-    atomic_write_bytes(json_path, (json.dumps(sweep.to_dict(), indent=2) + "\n").encode("utf-8"))
+    atomic_write_bytes(json_path, (json.dumps(sweep.to_dict(), indent=2) + "\n").encode("utf-8"), root=vault_root)
     svg = render_sweep_svg(sweep)
     if svg is None:
-        with contextlib.suppress(FileNotFoundError):
-            svg_path.unlink()
+        remove_file(svg_path, root=vault_root)
         return WrittenOutputs([json_path], PLOTS_MISSING.replace("plot.svg", svg_path.name))
-    atomic_write_bytes(svg_path, svg)
+    atomic_write_bytes(svg_path, svg, root=vault_root)
     return WrittenOutputs([json_path, svg_path])
 
 
