@@ -229,7 +229,7 @@ def adopt_folder(root: Path) -> Adoption:
         return Adoption(found, None)
     text = config_text(found)
     try:
-        atomic_write_text(path, text, exclusive=True)
+        atomic_write_text(path, text, root=root, exclusive=True)
     except FileExistsError:  # written meanwhile by someone else: theirs stays
         return Adoption(found, None)
     after = inspect_vault(root, load_config(root))  # counts and problems as the new config sees them

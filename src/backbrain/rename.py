@@ -15,9 +15,7 @@ process killed in between leaves the intent behind, and the next command finishe
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import posixpath
 import re
 from collections.abc import Callable, Iterable
@@ -31,7 +29,8 @@ from backbrain.core.resolver import Names, Resolver, assign_ids, note_stem, path
 from backbrain.core.schema import RELATION_KEYS
 from backbrain.core.vault import Vault, declared_id, relation_values
 from backbrain.errors import RefusedError, UsageError
-from backbrain.fsutil import atomic_write_text, fsync_dir
+from backbrain.fsutil import atomic_write_text, fsync_dir, remove_file
+from backbrain.vaultlock import vault_lock
 
 INTENT_FILE = ".backbrain/rename-intent.json"
 _WIKILINK = re.compile(r"(!?\[\[)([^\]|#\n]*)((?:#[^\]|\n]*)?)((?:\\?\|[^\]\n]*)?)(\]\])")
@@ -237,6 +236,11 @@ def apply_edits(root: Path, edits: Iterable[FileEdit]) -> None:
     the whole change is refused instead."""
     root = Path(root)
     edits = list(edits)
+    with vault_lock(root):  # one writer at a time (backbrain.vaultlock)
+        _apply_locked(root, edits)
+
+
+def _apply_locked(root: Path, edits: list[FileEdit]) -> None:
     for edit in edits:
         current = _current(root / edit.path)
         if current != edit.old_text:
@@ -250,7 +254,7 @@ def apply_edits(root: Path, edits: Iterable[FileEdit]) -> None:
             hint="Run any backbrain command in this vault: it finishes an interrupted rename first.",
         )
     payload = [{"path": e.path, "old": e.old_text, "new": e.new_text} for e in edits]
-    atomic_write_text(intent, json.dumps({"version": 1, "edits": payload}), exclusive=True)
+    atomic_write_text(intent, json.dumps({"version": 1, "edits": payload}), root=root, exclusive=True)
     _finish(root, edits)
     intent.unlink()
     fsync_dir(intent.parent)
@@ -283,12 +287,10 @@ def _finish(root: Path, edits: list[FileEdit]) -> None:
     for edit in edits:  # creations and rewrites first, removals last: a link never points at nothing
         path = root / edit.path
         if edit.new_text is not None and _current(path) != edit.new_text:
-            atomic_write_text(path, edit.new_text)
+            atomic_write_text(path, edit.new_text, root=root)
     for edit in edits:
-        if edit.new_text is None:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(root / edit.path)
-                fsync_dir((root / edit.path).parent)
+        if edit.new_text is None and remove_file(root / edit.path, root=root):
+            fsync_dir((root / edit.path).parent)
 
 
 def _current(path: Path) -> str | None:
