@@ -55,8 +55,8 @@ def test_type_index_lists_every_note_with_its_summary(site: Path) -> None:
     assert "Keep hot values close." in texts(patterns, ".card-summary")
     decisions = page(site, "decisions/index.html")
     assert texts(decisions, ".badge-status") == ["superseded", "accepted"]
-    empty = page(site, "playbooks/index.html")
-    assert "No notes of this type yet" in empty.body.text()
+    assert not (site / "playbooks/index.html").exists()  # a type no note has gets no page (issue 11)
+    assert "Playbooks" not in texts(patterns, ".site-nav a")
 
 
 def test_note_page_panels_outline_backlinks_tags(site: Path) -> None:

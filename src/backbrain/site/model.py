@@ -15,9 +15,9 @@ from collections import defaultdict
 from typing import Any
 
 from backbrain.core.note import Note
-from backbrain.core.schema import PLAIN_NOTE
 from backbrain.core.text import WIKILINK
 from backbrain.core.vault import Vault
+from backbrain.site.folders import folder_tree, has_folders, top_sections
 from backbrain.site.graph import MAX_RING, neighbourhood_svg, type_colour
 from backbrain.site.labs import LabPanel, lab_name, load_lab
 from backbrain.site.urls import SiteUrls, duplicates
@@ -57,6 +57,8 @@ class SiteModel:
         self._refs: dict[str, dict[str, Any]] = {}
         self._links: dict[str, tuple[Note, tuple[str, str, str]]] = {}
         self.duplicates = duplicates(vault)  # files sharing a declared id: pages of their own
+        self.has_folders = has_folders(vault.files)
+        self._tree: Context | None = None
         self.by_type: dict[str, list[Note]] = defaultdict(list)
         self.by_tag: dict[str, list[Note]] = defaultdict(list)
         for note in sorted(vault.notes.values(), key=lambda n: n.title.lower()):
@@ -69,6 +71,8 @@ class SiteModel:
     def pages(self) -> list[tuple[str, str, str]]:
         """(kind, key, url) for every HTML page; data files (search index, graph) are added by the builder."""
         pages = [("home", "", ""), ("tags", "", "tags/"), ("timeline", "", "timeline/"), ("graph", "", "graph/")]
+        if self.has_folders:
+            pages.append(("folders", "", "folders/"))
         pages.append(("404", "", "404.html"))
         pages.extend(("type", name, self.urls.type_index(name)) for name in self.listed_types())
         pages.extend(("tag", tag, self.urls.tag(tag)) for tag in sorted(self.by_tag))
@@ -85,20 +89,33 @@ class SiteModel:
         return {key for key, note in self.duplicates.items() if note.id in ids or note.rel in rels}
 
     def listed_types(self) -> list[str]:
-        """Types with notes, in config order; the eight built-in entry types always get an index page."""
-        return [name for name in self.vault.config.types if self.by_type.get(name) or name != PLAIN_NOTE]
+        """Types with notes, in config order: a type no note has gets no section, page or nav entry."""
+        return [name for name in self.vault.config.types if self.by_type.get(name)]
+
+    def folder_tree(self) -> Context:
+        """Every note page by folder (folders.py), for the explorer page and the home page's sections."""
+        if self._tree is None:
+            pages = [*self.vault.notes.items(), *self.duplicates.items()]
+            self._tree = folder_tree(pages, self.urls.note)
+        return self._tree
 
     def context(self, kind: str, key: str) -> Context:
         builder = getattr(self, f"_ctx_{kind.replace('404', 'not_found')}")
         ctx: Context = builder(key)
         ctx["nav"] = self.nav
-        ctx["site"] = {"title": self.vault.config.site.title, "description": self.vault.config.site.description}
+        site = self.vault.config.site
+        ctx["site"] = {"title": site.title, "description": site.description,
+                       "tagline": site.tagline or site.description, "footer": site.footer}  # fmt: skip
         ctx["live"] = self.live
         return ctx
 
     def _nav(self) -> list[tuple[str, str]]:
         items = [(self.type_label(name), self.urls.type_index(name)) for name in self.listed_types()]
-        items += [("Timeline", "timeline/"), ("Tags", "tags/"), ("Graph", "graph/")]
+        if self.by_type.get("decision"):
+            items.append(("Timeline", "timeline/"))
+        if self.has_folders:
+            items.append(("Folders", "folders/"))
+        items += [("Tags", "tags/"), ("Graph", "graph/")]
         return items
 
     def type_label(self, type_name: str) -> str:
@@ -175,6 +192,7 @@ class SiteModel:
                 for t in self.listed_types()
             ],
             "roadmap": self._roadmap_areas(summary_only=True),
+            "folders": top_sections(self.folder_tree()) if self.has_folders else [],
             "total": len(notes),
         }  # fmt: skip
 
@@ -266,6 +284,10 @@ class SiteModel:
         types = sorted(self.by_type)
         legend = [(self.type_label(t), t, len(self.by_type[t])) for t in types]
         return {"page_title": "Knowledge graph", "legend": legend, "count": len(self.vault.notes)}
+
+    def _ctx_folders(self, key: str) -> Context:
+        tree = self.folder_tree()
+        return {"page_title": "Folders", "tree": tree, "total": tree["count"]}
 
     def _ctx_not_found(self, key: str) -> Context:
         return {"page_title": "Page not found"}

@@ -252,6 +252,7 @@ class SiteBuilder:
         result = {file_for(new_model.urls.note(i)) for i in touched if i in new.notes}
         result |= {file_for(new_model.urls.note(k)) for k in new_model.note_pages_of(touched, notes)}
         result |= {"index.html", "tags/index.html", "timeline/index.html", "graph/index.html", "404.html"}
+        result.add("folders/index.html")  # the folder explorer lists every note by title
         for note in changed:
             result.add(file_for(new_model.urls.type_index(note.type)))
             result |= {file_for(new_model.urls.tag(tag)) for tag in note.tags}
