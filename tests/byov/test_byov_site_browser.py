@@ -4,7 +4,6 @@ card is text only whatever a note's title holds."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
