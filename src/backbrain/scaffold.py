@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from backbrain.core.note import is_valid_id
 from backbrain.core.schema import CONFIG_FILE, PLAIN_NOTE, Config
 from backbrain.core.text import slugify
 from backbrain.core.vault import Vault, starter_root
@@ -212,6 +213,12 @@ def create_note(
     note_id = note_id or slugify(title)
     if not note_id:
         raise UsageError(f"Cannot make an id from the title {title!r}.", hint="Use a title with letters or digits.")
+    if not is_valid_id(note_id):
+        raise UsageError(
+            f"--id {note_id!r} is not a valid id: ids are lowercase letters, digits and single dashes "
+            "(it becomes the file name, so no '/', '..' or spaces).",
+            hint=f"Try --id {slugify(note_id) or 'my-note'}.",
+        )
     existing = vault.notes.get(note_id)
     if existing is not None:
         raise RefusedError(

@@ -58,6 +58,25 @@ class TypeSpec(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     section_aliases: dict[str, list[str]] = msgspec.field(default_factory=dict)
 
 
+def folder_problem(folder: str) -> str | None:
+    """Why `folder` cannot be a vault folder (absolute, `..`, backslash, NUL), or None when it can.
+
+    Folders in backbrain.toml decide where `new` writes: a vault someone else wrote must not be able
+    to send a note to /etc or ../.. of the person running it."""
+    if not folder.strip() or "\x00" in folder or "\\" in folder:
+        return "must be a folder name inside the vault"
+    if folder.startswith(("/", "~")) or (len(folder) > 1 and folder[1] == ":"):
+        return "must be a path relative to the vault, not an absolute one"
+    if any(part in ("..", ".") for part in folder.split("/")):
+        return "must stay inside the vault (no '.' or '..' parts)"
+    return None
+
+
+def _check_folder(label: str, folder: object) -> None:
+    if isinstance(folder, str) and (problem := folder_problem(folder)):
+        raise ValueError(f"{label} {folder!r} {problem}")
+
+
 class TypeOverride(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """A [types.NAME] table: only the keys it sets replace the built-in type's."""
 
@@ -70,6 +89,9 @@ class TypeOverride(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     task_sections: list[str] | msgspec.UnsetType = msgspec.UNSET
     draft_status: str | msgspec.UnsetType = msgspec.UNSET
     section_aliases: dict[str, list[str]] | msgspec.UnsetType = msgspec.UNSET
+
+    def __post_init__(self) -> None:
+        _check_folder("folder =", self.folder)
 
 
 class CheckConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -85,6 +107,15 @@ class SiteConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     tagline: Annotated[str, msgspec.Meta(max_length=200)] = ""  # under the home page title; else description
     footer: Annotated[str, msgspec.Meta(max_length=500)] = ""  # a line in every page's footer
     base_url: str = "/"
+
+    def __post_init__(self) -> None:
+        # The base URL is written into every page's links: only a path or an http(s) URL, never a
+        # `javascript:` (or any other scheme) URL that a click would run.
+        url = self.base_url.strip()
+        if not (url.startswith("/") and not url.startswith("//")) and not url.lower().startswith(
+            ("http://", "https://")
+        ):
+            raise ValueError(f"base_url = {self.base_url!r} must start with '/' or be an http(s):// URL")
 
 
 class RoadmapArea(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -115,6 +146,10 @@ class ConfigFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     check: CheckConfig = msgspec.field(default_factory=CheckConfig)
     site: SiteConfig = msgspec.field(default_factory=SiteConfig)
     roadmap: RoadmapConfig = msgspec.field(default_factory=RoadmapConfig)
+
+    def __post_init__(self) -> None:
+        for folder in self.folders:
+            _check_folder("[folders] key", folder)
 
 
 COMMON_FIELDS: dict[str, FieldSpec] = {

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import subprocess
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from backbrain.core.note import Note
 from backbrain.core.schema import PHASE_VALUES, PROGRESS_VALUES
 from backbrain.core.vault import Vault
 from backbrain.errors import NotFoundError, RefusedError, UsageError
+from backbrain.gitcmd import run_git
 from backbrain.learn.journal import PROGRESS_LOG, Journal, format_ts, local_day, parse_ts, utc_now
 from backbrain.vaultlock import Update, apply, vault_lock
 
@@ -422,17 +422,14 @@ def git_history(vault: Vault, max_commits: int = GIT_MAX_COMMITS) -> list[Histor
     """
     if vault.read_only:
         return []
-    command = [
-        "git", "-C", str(vault.root), "log", "-p", "-U0", "--no-color", "--no-ext-diff", "--relative",
-        f"--max-count={max_commits}", "--format=%x00%h %cI", "-G^progress[ \t]*:", "--", "*.md", "*.markdown",
-    ]  # fmt: skip
-    try:
-        done = subprocess.run(command, capture_output=True, timeout=GIT_TIMEOUT_S, check=False)
-    except (OSError, subprocess.TimeoutExpired):
+    out = run_git(
+        vault.root, "log", "-p", "-U0", "--no-color", "--no-ext-diff", "--no-textconv", "--no-show-signature",
+        "--relative", f"--max-count={max_commits}", "--format=%x00%h %cI", "-G^progress[ \t]*:",
+        "--", "*.md", "*.markdown", timeout=GIT_TIMEOUT_S,
+    )  # fmt: skip
+    if out is None:
         return []
-    if done.returncode != 0:
-        return []
-    return parse_git_log(done.stdout.decode("utf-8", "replace"), _path_ids(vault))
+    return parse_git_log(out.decode("utf-8", "replace"), _path_ids(vault))
 
 
 def _path_ids(vault: Vault) -> dict[str, str]:
