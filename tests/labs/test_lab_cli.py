@@ -90,6 +90,11 @@ def test_list_shows_every_lab(tmp_path):
         "rate-limiters",
         "consistent-hashing",
         "circuit-breaker",
+        "load-shedding",
+        "retry-collapse",
+        "bulkhead",
+        "hedged-requests",
+        "load-balancing",
     ):
         assert name in proc.stdout
     proc = backbrain("list", "--format", "json", cwd=tmp_path)

@@ -42,6 +42,26 @@ EXPECTED = {
         {"circuit-breaker", "cascading-failures"},
         ["calls_to_failing_dependency", "p99_latency_ms", "recovery_s"],
     ),
+    "load-shedding": (
+        {"load-shedding", "backpressure"},
+        ["goodput_pct", "p99_ms", "shed_pct", "in_time_below_capacity_pct"],
+    ),
+    "retry-collapse": (
+        {"retry-with-backoff", "retry-storms", "cascading-failures"},
+        ["goodput_pct", "after_goodput_pct", "recovery_s", "load_amplification"],
+    ),
+    "bulkhead": (
+        {"bulkhead", "cascading-failures"},
+        ["healthy_p50_ms", "healthy_p99_ms", "healthy_success_pct", "slow_success_pct"],
+    ),
+    "hedged-requests": (
+        {"fan-out-fan-in", "partial-failures"},
+        ["p50_ms", "p99_ms", "slower_than_leaf_p99_pct", "extra_load_pct", "theory_slower_pct"],
+    ),
+    "load-balancing": (
+        {"hot-partition", "latency-vs-throughput"},
+        ["max_bin_load", "theory_max_bin_load", "mean_ms", "p99_ms", "max_outstanding"],
+    ),
 }
 
 # Small parameters so every lab can be run twice here in well under a second or two.
@@ -54,6 +74,11 @@ QUICK = {
     "rate-limiters": {"duration_s": "20"},
     "consistent-hashing": {"keys": "2000"},
     "circuit-breaker": {"duration_s": "30", "rate": "50"},
+    "load-shedding": {"duration_s": "2", "loads": "0.5,2"},
+    "retry-collapse": {"duration_s": "12", "rate": "100", "workers": "2", "slow_at_s": "2", "slow_s": "2"},
+    "bulkhead": {"duration_s": "3", "rate": "100", "slow_at_s": "1", "slow_s": "1"},
+    "hedged-requests": {"requests": "200", "fanouts": "1,10"},
+    "load-balancing": {"bins": "1000", "duration_s": "1"},
 }
 
 
@@ -87,6 +112,11 @@ def test_variant_names_are_exactly_as_documented():
     assert infos["rate-limiters"].variants == ("fixed-window", "sliding-log", "sliding-counter", "token-bucket")
     assert infos["consistent-hashing"].variants == ("mod-n", "ring-1", "ring-100", "ring-1000", "jump")
     assert infos["circuit-breaker"].variants == ("no-breaker", "breaker")
+    assert infos["load-shedding"].variants == ("no-shedding", "queue-limit", "latency-shedding", "adaptive-lifo")
+    assert infos["retry-collapse"].variants == ("no-retries", "naive-retries", "budget-jitter", "adaptive-throttle")
+    assert infos["bulkhead"].variants == ("shared-pool", "bulkheads")
+    assert infos["hedged-requests"].variants == ("fanout-1", "fanout-10", "fanout-100", "fanout-100-hedged")
+    assert infos["load-balancing"].variants == ("random", "round-robin", "least-outstanding", "power-of-two")
 
 
 @pytest.mark.parametrize("name", list(QUICK))
@@ -107,6 +137,7 @@ def test_same_seed_same_bytes_and_shape(name):
 
 def test_default_variants_report_every_metric_except_the_overload_ones(default_run):
     overload = {("retry-storm", "retries-3x5-layers"), ("retry-storm", "retry-budget")}
+    overload.add(("hedged-requests", "fanout-100-hedged"))  # 1 - 0.99^N is the unhedged fan-out's law
     for info in list_labs():
         result = default_run(info.name)  # cached: the record tests use the same runs
         assert tuple(result.variants) == info.variants
