@@ -10,7 +10,7 @@ from byov_vaults import obsidian_help
 from conftest import run_cli
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
-from backbrain.core.note import Note, parse_note, strip_comments
+from backbrain.core.note import Note, parse_note, strip_obsidian_comments
 from backbrain.core.vault import load_vault
 from backbrain.site import SiteBuilder
 
@@ -50,8 +50,12 @@ def test_comments_are_removed_outside_code_and_lines_are_kept() -> None:
     assert note.body.count("\n") == text.count("\n")
 
 
+def test_indented_code_keeps_its_percent_signs() -> None:
+    assert strip_obsidian_comments("a\n\n    x %% y\n\nb %%c%% d\n") == "a\n\n    x %% y\n\nb  d\n"
+
+
 def test_an_unclosed_comment_hides_the_rest_as_obsidian_does() -> None:
-    assert strip_comments("public\n%% private\nstill private\n") == "public\n\n\n"
+    assert strip_obsidian_comments("public\n%% private\nstill private\n") == "public\n\n\n"
 
 
 def _site(tmp_path: Path) -> tuple[Path, Path]:
@@ -127,3 +131,12 @@ def test_comments_are_not_searchable(tmp_path: Path) -> None:
     result = run_cli("search", "translate", "--vault", str(root), "--format", "json")
     assert result.returncode in (0, 1), result.stderr
     assert json.loads(result.stdout or "{}").get("results", []) == []
+
+
+def test_block_ids_stay_out_of_search_snippets(tmp_path: Path) -> None:
+    root = obsidian_help(tmp_path / "vault")
+    result = run_cli("search", "formulas", "--vault", str(root), "--format", "json")
+    snippets = " ".join(hit["snippet"] for hit in json.loads(result.stdout)["results"])
+    assert "Formulas compute values" in snippets and "^intro" not in snippets
+    _, out = _site(tmp_path / "site")
+    assert "^intro" not in (out / "search-index.json").read_text(encoding="utf-8")

@@ -34,6 +34,7 @@ _INLINE_TAG = re.compile(r"(?<![\w#/&])#([A-Za-z][\w/-]*)")
 _ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:")
 _NOTE_LINK_SUFFIXES = (".md", ".markdown")
+_INDENTED = re.compile(r"^(?: {4}|\t)", re.MULTILINE)  # a line that may be an indented code block
 
 
 @dataclass
@@ -176,7 +177,7 @@ def is_note_path(dest: str) -> bool:
     return bool(path) and not _URL_SCHEME.match(path) and unquote(path).lower().endswith(_NOTE_LINK_SUFFIXES)
 
 
-def strip_comments(body: str) -> str:
+def strip_obsidian_comments(body: str) -> str:
     """The body without Obsidian `%%comments%%` (never published, never indexed), outside code only.
 
     A comment's newlines are kept so every line number after it stays the file's; an unclosed `%%`
@@ -185,9 +186,10 @@ def strip_comments(body: str) -> str:
     data = body.encode("utf-8")
     code: list[tuple[int, int]] = []
     event: Any
-    for event, span in pyromark.events_with_range(body, options=MARKDOWN_OPTIONS):
-        if type(event) is dict and ("Code" in event or _starts_code_block(event)):
-            code.append((span["start"], span["end"]))
+    if "`" in body or "~~~" in body or _INDENTED.search(body):  # else no code can hide a `%%` (most notes)
+        for event, span in pyromark.events_with_range(body, options=MARKDOWN_OPTIONS):
+            if type(event) is dict and ("Code" in event or _starts_code_block(event)):
+                code.append((span["start"], span["end"]))
     marks = [m.start() for m in re.finditer(rb"%%", data) if not any(a <= m.start() < b for a, b in code)]
     pieces, kept_from = [], 0
     for opening, closing in zip(marks[::2], [*marks[1::2], len(data)], strict=False):
@@ -229,7 +231,7 @@ def parse_note(path: Path, rel: str, raw: bytes, default_type: str) -> Note:
         decode_error = f"not UTF-8 text (invalid byte at offset {exc.start})"
     front = parse_front_matter(text) if decode_error is None else FrontMatter(body=text)
     if decode_error is None and "%%" in front.body:
-        front.body = strip_comments(front.body)
+        front.body = strip_obsidian_comments(front.body)
     meta = front.data
     note_type = meta.get("type") if isinstance(meta.get("type"), str) else None
     explicit_id = meta.get("id")

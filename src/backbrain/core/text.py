@@ -14,6 +14,7 @@ import unicodedata
 WIKILINK = re.compile(r"!?\[\[([^\]|#]*)(#[^\]|]*)?(?:\|([^\]]*))?\]\]")
 HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+BLOCK_ID = re.compile(r"[ \t]\^[A-Za-z0-9-]+[ \t]*$", re.MULTILINE)  # Obsidian's `text ^block-id` (hidden)
 _LINE_MARKUP = re.compile(r"\n[ \t]*(?:#{1,6}[ \t]+|(?:[-*+]|\d+\.)[ \t]+(?:\[[ xX]\][ \t]+)?|>[ \t]?)")
 
 
@@ -40,5 +41,7 @@ def clean_markdown(text: str) -> str:
         text = WIKILINK.sub(wikilink_label, text)
     if "](" in text:
         text = _MD_LINK.sub(r"\1", text)
+    if "^" in text:
+        text = BLOCK_ID.sub("", text)
     text = text.replace("**", "").replace("`", "")
     return _LINE_MARKUP.sub("\n", "\n" + text)[1:]

@@ -13,7 +13,7 @@ import json
 import re
 
 from backbrain.core.note import Note, normalize_heading
-from backbrain.core.text import WIKILINK, wikilink_label
+from backbrain.core.text import BLOCK_ID, WIKILINK, wikilink_label
 from backbrain.site.urls import SiteUrls
 
 MAX_KEYWORDS = 40
@@ -32,7 +32,7 @@ STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 def plain_text(markdown: str) -> str:
     """Markdown reduced to words: wikilinks become their label or target, markup characters go."""
-    text = WIKILINK.sub(wikilink_label, markdown)
+    text = WIKILINK.sub(wikilink_label, BLOCK_ID.sub("", markdown) if "^" in markdown else markdown)
     return " ".join(_MARKUP.sub(" ", text).split())
 
 
