@@ -45,6 +45,11 @@ def test_untyped_vault_site_has_its_own_title_and_no_empty_sections(tmp_path: Pa
         assert not (out / empty).exists()
 
 
+def test_a_plain_vault_without_config_does_not_claim_the_starters_tagline(tmp_path: Path) -> None:
+    home = tree(built(untyped(tmp_path / "v"), tmp_path), "index.html")
+    assert home.css_first(".hero .lead") is None and "backend engineering" not in home.body.text()
+
+
 def test_folder_explorer_lists_every_note_in_its_folder(tmp_path: Path) -> None:
     out = built(untyped(tmp_path / "v"), tmp_path)
     page = tree(out, "folders/index.html")
@@ -75,3 +80,12 @@ def test_site_config_is_validated(tmp_path: Path) -> None:
     (root / "backbrain.toml").write_text('[site]\nfooter = 3\n', encoding="utf-8")
     result = run_cli("check", str(root))
     assert result.returncode == 2 and "site.footer" in result.stderr
+
+
+def test_note_pages_have_a_folder_breadcrumb_into_the_explorer(tmp_path: Path) -> None:
+    out = built(untyped(tmp_path / "v"), tmp_path)
+    crumbs = tree(out, "note/draft-post/index.html").css(".breadcrumb a")
+    assert [(a.text(), a.attributes["href"]) for a in crumbs] == [
+        ("Projects", "../../folders/#folder-projects"), ("Drafts", "../../folders/#folder-projects-drafts")
+    ]  # fmt: skip
+    assert tree(out, "note/welcome/index.html").css_first(".breadcrumb") is None  # at the root: none

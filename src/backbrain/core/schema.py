@@ -99,11 +99,14 @@ class CheckConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     ignore: list[str] = msgspec.field(default_factory=list)  # rule codes or names to skip
 
 
+DEFAULT_DESCRIPTION = "A backend engineering second brain."
+
+
 class SiteConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """[site]: what the published site calls itself (plain text; the templates escape it)."""
 
     title: Annotated[str, msgspec.Meta(min_length=1, max_length=120)] = "backbrain"
-    description: Annotated[str, msgspec.Meta(max_length=300)] = "A backend engineering second brain."
+    description: Annotated[str, msgspec.Meta(max_length=300)] = DEFAULT_DESCRIPTION
     tagline: Annotated[str, msgspec.Meta(max_length=200)] = ""  # under the home page title; else description
     footer: Annotated[str, msgspec.Meta(max_length=500)] = ""  # a line in every page's footer
     base_url: str = "/"

@@ -26,6 +26,12 @@ def folder_anchor(path: str) -> str:
     return "folder-" + (slugify(path) or "x")
 
 
+def folder_trail(rel: str) -> list[tuple[str, str]]:
+    """(name, anchor) of each folder above a note, outermost first: its breadcrumb into the explorer."""
+    parts = rel.split("/")[:-1]
+    return [(name, folder_anchor("/".join(parts[: depth + 1]))) for depth, name in enumerate(parts)]
+
+
 def folder_tree(pages: Iterable[tuple[str, Note]], note_url: Any) -> Folder:
     """The root folder: {name, path, anchor, overview, notes, folders, count}, each level sorted by name.
 

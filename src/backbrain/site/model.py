@@ -15,9 +15,10 @@ from collections import defaultdict
 from typing import Any
 
 from backbrain.core.note import Note
+from backbrain.core.schema import DEFAULT_DESCRIPTION, PLAIN_NOTE
 from backbrain.core.text import WIKILINK
 from backbrain.core.vault import Vault
-from backbrain.site.folders import folder_tree, has_folders, top_sections
+from backbrain.site.folders import folder_trail, folder_tree, has_folders, top_sections
 from backbrain.site.graph import MAX_RING, neighbourhood_svg, type_colour
 from backbrain.site.labs import LabPanel, lab_name, load_lab
 from backbrain.site.urls import SiteUrls, duplicates
@@ -105,9 +106,17 @@ class SiteModel:
         ctx["nav"] = self.nav
         site = self.vault.config.site
         ctx["site"] = {"title": site.title, "description": site.description,
-                       "tagline": site.tagline or site.description, "footer": site.footer}  # fmt: skip
+                       "tagline": self._tagline(), "footer": site.footer}  # fmt: skip
         ctx["live"] = self.live
         return ctx
+
+    def _tagline(self) -> str:
+        """`tagline`, else `description`; a vault of plain notes does not inherit the starter's description."""
+        site = self.vault.config.site
+        if site.tagline:
+            return site.tagline
+        untyped = all(name == PLAIN_NOTE for name in self.by_type)
+        return "" if untyped and site.description == DEFAULT_DESCRIPTION else site.description
 
     def _nav(self) -> list[tuple[str, str]]:
         items = [(self.type_label(name), self.urls.type_index(name)) for name in self.listed_types()]
@@ -317,6 +326,7 @@ class SiteModel:
                 "tags": [(tag, self.urls.tag(tag)) for tag in note.tags], "fields": self._fields(note),
                 "tasks": (sum(t.done for t in note.tasks), len(note.tasks)), "resources": _resources(note),
                 "draft": self.draft(note),
+                "folders": folder_trail(note.rel) if self.has_folders else [],
             },
             "body_digest": note_digest(note),
             "embeds": self._embedded_digests(note),
