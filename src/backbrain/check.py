@@ -121,20 +121,48 @@ def check_vault(vault: Vault, today: dt.date | None = None, *, only: set[str] | 
 
     `only` (vault-relative paths) reports on those files alone, for an editor or a pre-commit hook
     that passes the files it changed; links and duplicates are still judged against the whole vault."""
-    ignored = set(vault.config.check.ignore)
     problems: list[Problem] = []
     files = [note for note in vault.files if only is None or note.rel in only]
     for note in files:
         problems.extend(check_note(vault, note, today or dt.date.today()))
-    problems.extend(_duplicates(vault))
-    problems.extend(_supersede_problems(vault))
-    problems.extend(_relation_problems(vault))
-    problems.extend(_ambiguous_links(vault))
-    kept = [
-        p for p in problems if p.code not in ignored and p.name not in ignored and (only is None or p.path in only)
-    ]
-    kept.sort(key=lambda p: (p.path, p.line, p.code))
+    problems.extend(_vault_problems(vault))
+    kept = [p for p in _kept(vault, problems) if only is None or p.path in only]
     return CheckReport(len(files), kept)
+
+
+def check_paths(vault: Vault, rels: Iterable[str], today: dt.date | None = None) -> dict[str, list[Problem]]:
+    """What `check_vault(only=rels)` reports, by path, with the cross-note rules' work limited to these notes.
+
+    What an editor needs after one note changed: the rules of the notes it shows, including the
+    cross-note ones (a broken relation, a supersede conflict, a duplicate id) found from the vault's
+    graph, which a one-note edit keeps up to date (`Vault.with_text`). Unknown paths map to [].
+    """
+    wanted: dict[str, list[Problem]] = {rel: [] for rel in rels}
+    declaring: set[str] = set()
+    for note in vault.files:
+        if note.rel in wanted:
+            wanted[note.rel].extend(check_note(vault, note, today or dt.date.today()))
+            declaring.add(note.id)
+    for found in _vault_problems(vault, declaring):
+        if found.path in wanted:
+            wanted[found.path].append(found)
+    return {rel: _kept(vault, problems) for rel, problems in wanted.items()}
+
+
+def _vault_problems(vault: Vault, declaring: set[str] | None = None) -> Iterator[Problem]:
+    """The cross-note rules; with `declaring`, typed relations only of the notes with those ids."""
+    yield from _duplicates(vault)
+    yield from _supersede_problems(vault)
+    yield from _relation_problems(vault, declaring)
+    yield from _ambiguous_links(vault)
+
+
+def _kept(vault: Vault, problems: list[Problem]) -> list[Problem]:
+    """Problems minus the rules backbrain.toml ignores, sorted by path, then line."""
+    ignored = set(vault.config.check.ignore)
+    kept = [p for p in problems if p.code not in ignored and p.name not in ignored]
+    kept.sort(key=lambda p: (p.path, p.line, p.code))
+    return kept
 
 
 def check_note(vault: Vault, note: Note, today: dt.date) -> Iterator[Problem]:
@@ -370,7 +398,8 @@ def _ambiguous_links(vault: Vault) -> Iterator[Problem]:
         )
 
 
-def _relation_problems(vault: Vault) -> Iterator[Problem]:
+def _relation_problems(vault: Vault, declaring: set[str] | None = None) -> Iterator[Problem]:
+    edges = vault.edges if declaring is None else [e for e in vault.edges if e.declared_by in declaring]
     for item in vault.unresolved_relations:
         yield problem(
             item.note,
@@ -378,7 +407,7 @@ def _relation_problems(vault: Vault) -> Iterator[Problem]:
             "broken-relation",
             f"{item.key}: no note '{item.value}'. Use an existing id (see `backbrain list`).",
         )
-    for edge in vault.edges:
+    for edge in edges:
         spec = RELATIONS[edge.kind]
         source, target = vault.notes[edge.source], vault.notes[edge.target]
         declared = vault.notes[edge.declared_by]

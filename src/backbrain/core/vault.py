@@ -223,6 +223,32 @@ class Vault:
         rels = {rel for rel in map(self._rel, changed) if rel is not None}
         return _reindex(self, {r for r in rels if not any(p[:1] == "." or p in IGNORED_DIRS for p in r.split("/"))})
 
+    def with_text(self, rel: str, text: str) -> Vault:
+        """A new Vault in which the note at `rel` (vault-relative) reads `text` instead of its file.
+
+        This is how an editor's unsaved buffer is checked: the text is parsed as that file would be,
+        and the vault is re-indexed as `reindex` does (only the note's own links when its id, title,
+        aliases and relations are unchanged; the whole graph from the kept notes otherwise). No file
+        is read or written; a `rel` that is no note yet is added. Stamps stay those of the files.
+        """
+        note = parse_note(self.root / rel, rel, text.encode("utf-8", "surrogatepass"), self._default_type(rel))
+        known = any(f.rel == rel for f in self.files)
+        if known:
+            quick = _reindex_edited(self, {rel: note})
+            if quick is not None:
+                quick.stamps = self.stamps
+                return quick
+        vault = Vault(root=self.root, config=self.config, read_only=self.read_only, stamps=self.stamps)
+        vault.attachments, vault._lines = self.attachments, dict(self._lines)
+        vault.files = [note if f.rel == rel else f for f in self.files]
+        if not known:
+            vault.files.append(note)
+        _index(vault)
+        return vault
+
+    def _default_type(self, rel: str) -> str:
+        return self.config.type_for_folder(rel) or PLAIN_NOTE
+
     def changes_on_disk(self) -> set[str]:
         """Files (notes and attachments, vault-relative) that changed, appeared or disappeared since they
         were read: a stat per file, and a content comparison for notes whose stat changed or was too
