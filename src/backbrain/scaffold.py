@@ -157,7 +157,7 @@ def note_template(config: Config, type_name: str, title: str, note_id: str, toda
     front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100)
     body = [f"# {title}", ""]
     for section in spec.required_sections:
-        body += [f"## {section}", "", _hint(section), ""]
+        body += [f"## {section}", "", section_hint(section), ""]
         for sub in spec.subsections.get(section, []):
             body += [f"### {sub}", "", ""]
     return f"---\n{front}---\n\n" + "\n".join(body).rstrip() + "\n"
@@ -185,7 +185,8 @@ def _default_for(config: Config, type_name: str, field_name: str, today: dt.date
     return ""
 
 
-def _hint(section: str) -> str:
+def section_hint(section: str) -> str:
+    """What a new section holds: its hint as an HTML comment (a checklist item for Steps)."""
     hint = SECTION_HINTS.get(section.lower())
     if section.lower() == "steps":
         return hint or ""

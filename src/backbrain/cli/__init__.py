@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "drill": ("backbrain.cli.learn:drill_cmd", "A timed system design drill with a reference answer."),
     "decision": ("backbrain.cli.learn:decision_cmd", "Record, accept and supersede decisions (ADRs)."),
     "lab": ("backbrain.cli.labs:lab_cmd", "Run failure-mode simulations and see mitigations work."),
+    "lsp": ("backbrain.cli.lsp:lsp_cmd", "Language server for editors: live checks, typed completion, rename."),
 }
 
 
