@@ -309,3 +309,19 @@ def test_symptoms_find_the_new_notes(tmp_path):
     finally:
         index.close()
     assert misses == {}
+
+
+def test_lab_fields_name_real_labs_and_the_guide_lists_them():
+    """Every `lab:` names a registered lab, and docs/starter-guide.md lists each lab with its notes."""
+    from backbrain.labs.registry import list_labs
+
+    registered = {info.name for info in list_labs()}
+    carried: dict[str, set[str]] = {}
+    for note in starter().notes.values():
+        lab = note.meta.get("lab")
+        if lab:
+            carried.setdefault(str(lab), set()).add(note.id)
+    assert set(carried) <= registered, set(carried) - registered
+    guide = collapse((Path(__file__).resolve().parents[1] / "docs" / "starter-guide.md").read_text(encoding="utf-8"))
+    listed = {name: set(ids.split(", ")) for name, ids in re.findall(r"`([a-z-]+)` \(([a-z, -]+)\)", guide)}
+    assert {name: listed.get(name) for name in carried} == carried
