@@ -28,6 +28,7 @@ _RECORD_NAME = re.compile(r"^(?:\d{3,4}|\d{8})[-_ ].+\.(?:md|markdown)$", re.IGN
 MAPPING_SHARE = 0.8  # a folder whose typed notes are this much one type gets a folder mapping
 MAPPING_MIN_NOTES = 3
 TOP_PROBLEMS = 5
+TOP_FOLDERS = 8
 
 
 @dataclass
@@ -46,10 +47,15 @@ class Inspection:
     problems: Counter[str] = field(default_factory=Counter)  # rule code -> count
     severities: Counter[str] = field(default_factory=Counter)
     config_present: bool = False
+    top_folders: list[tuple[str, int]] = field(default_factory=list)  # (name, notes) at the root
 
     def summary(self) -> list[str]:
         types = ", ".join(f"{count} {name}" for name, count in sorted(self.by_type.items(), key=lambda i: -i[1]))
-        lines = [f"{self.notes} notes ({types or 'none'}); {self.untyped} untyped."]
+        lines = [f"{self.notes} notes" + (f" ({types})" if types else "") + f"; {self.untyped} untyped."]
+        if self.top_folders:
+            shown = ", ".join(f"{name} ({count})" for name, count in self.top_folders[:TOP_FOLDERS])
+            more = f" and {len(self.top_folders) - TOP_FOLDERS} more" if len(self.top_folders) > TOP_FOLDERS else ""
+            lines.append(f"Top-level folders: {shown}{more}.")
         if self.adr_folders:
             lines.append(f"Decision records in: {', '.join(self.adr_folders)}.")
         if self.folder_types:
@@ -79,6 +85,8 @@ def inspect_vault(root: Path, config: Config | None = None) -> Inspection:
     vault = load_vault(root, read_only=True, config=config)
     found = Inspection(root, config_present=(root / CONFIG_FILE).is_file())
     found.notes = len(vault.files)
+    top = Counter(note.rel.split("/", 1)[0] for note in vault.files if "/" in note.rel)
+    found.top_folders = sorted(top.items())
     for note in vault.files:
         if note.type == PLAIN_NOTE:
             found.untyped += 1
@@ -167,7 +175,7 @@ def config_text(found: Inspection) -> str:
         "# backbrain.toml, written by `backbrain init` after looking at this folder. Every key is optional;",
         "# see docs/format.md. `backbrain doctor` shows the same summary again at any time.",
         "#",
-        *[f"# {line}" for line in found.summary()],
+        *[f"# {line}" for line in found.summary() if not line.startswith("Check:")],
         "",
         "[site]",
         f"title = {_toml_string(title)}",

@@ -33,7 +33,7 @@ def test_init_on_an_existing_folder_only_adds_a_config(tmp_path: Path, name: str
     assert set(after) - set(before) == {"backbrain.toml"}
     assert {rel: after[rel] for rel in before} == before  # not one byte of any existing file changed
     assert sorted(p for p in root.rglob("*") if p.is_dir() and ".backbrain" not in p.parts) == folders
-    assert f"{EXPECTED_FILES[name]} notes (" in result.stdout
+    assert f"{EXPECTED_FILES[name]} notes" in result.stdout
     check = run_cli("check", str(root))
     assert check.returncode in (0, 1), check.stderr  # the written backbrain.toml is valid
 
@@ -75,7 +75,8 @@ def test_init_keeps_an_existing_config_and_doctor_summarises(tmp_path: Path) -> 
     assert hashes(root) == before
     doctor = run_cli("doctor", str(root))
     assert doctor.returncode == 0, doctor.stderr
-    assert "7 notes (none); 7 untyped." in doctor.stdout
+    assert "7 notes; 7 untyped." in doctor.stdout
+    assert "Top-level folders: Archive (1), Areas (2), Projects (2), Resources (1)." in doctor.stdout
     assert "Not scanned: .obsidian/ (tool or hidden folder)." in doctor.stdout
     assert "Check: " in doctor.stdout
 

@@ -84,8 +84,8 @@ def _finish_interrupted_rename(argv: list[str]) -> None:
         explicit = argv[argv.index("--vault") + 1]
     try:
         location = locate_vault(explicit)
-    except BackbrainError:
-        return  # the command itself reports a bad --vault
+    except (BackbrainError, OSError):
+        return  # the command itself reports a bad --vault or a vanished working folder
     if location.read_only or not os.path.exists(os.path.join(location.root, ".backbrain", "rename-intent.json")):
         return
     from backbrain.rename import finish_interrupted
