@@ -154,17 +154,20 @@ def test_tag_page_lists_tagged_notes(site: Path) -> None:
 
 def test_search_index_fields(site: Path) -> None:
     data = json.loads((site / "search-index.json").read_text())
-    assert data["fields"][:4] == ["slug", "title", "type", "summary"]
-    entries = {e[0]: e for e in data["notes"]}
+    assert data["settings"]["columns"][:2] == ["title", "aliases"]
+    fields = data["fields"]  # named, so the link previews find title, type and summary
+    assert [fields.index(f) for f in ("slug", "title", "type", "summary")] == [0, 2, 3, 4]
+    entries = {e[1]: e for e in data["notes"]}
     stampede = entries["cache-stampede"]
-    assert stampede[1] == "Cache stampede" and "dogpile effect" in stampede[4] and "caching" in stampede[5]
-    assert "Detection signals" in stampede[6]
-    assert "thundering" in stampede[7].split()  # a symptom word from Detection signals
+    assert stampede[0] == "cache-stampede" and stampede[2] == "Cache stampede" and stampede[3] == "failure-mode"
+    symptoms = stampede[6][data["settings"]["columns"].index("symptoms")].split()
+    assert "thunder" in {t.split(":")[0] for t in symptoms}  # a symptom word from Detection signals, stemmed
+    assert ["dogpile effect", "dogpil effect"] in stampede[7]  # an alias, with its stems for the phrase bonus
 
 
 def test_404_page_and_static_files(site: Path) -> None:
     assert "Page not found" in page(site, "404.html").css_first("h1").text()
-    for name in ("site.css", "site.js", "theme.js", "graph.js", "highlight.css", "vendor/mermaid.min.js",
+    for name in ("site.css", "site.js", "search.js", "theme.js", "graph.js", "highlight.css", "vendor/mermaid.min.js",
                  "vendor/force-graph.min.js", "vendor/mermaid.LICENSE", "vendor/force-graph.LICENSE"):
         assert (site / "static" / name).is_file(), name
 

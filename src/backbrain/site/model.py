@@ -74,7 +74,7 @@ class SiteModel:
         pages = [("home", "", ""), ("tags", "", "tags/"), ("timeline", "", "timeline/"), ("graph", "", "graph/")]
         if self.has_folders:
             pages.append(("folders", "", "folders/"))
-        pages.append(("404", "", "404.html"))
+        pages += [("search", "", "search/"), ("404", "", "404.html")]
         pages.extend(("type", name, self.urls.type_index(name)) for name in self.listed_types())
         pages.extend(("tag", tag, self.urls.tag(tag)) for tag in sorted(self.by_tag))
         pages.extend(("note", note_id, self.urls.note(note_id)) for note_id in sorted(self.vault.notes))
@@ -297,6 +297,9 @@ class SiteModel:
     def _ctx_folders(self, key: str) -> Context:
         tree = self.folder_tree()
         return {"page_title": "Folders", "tree": tree, "total": tree["count"]}
+
+    def _ctx_search(self, key: str) -> Context:
+        return {"page_title": "Search"}
 
     def _ctx_not_found(self, key: str) -> Context:
         return {"page_title": "Page not found"}

@@ -23,7 +23,7 @@ TEMPLATES = PACKAGE_DIR / "templates"
 STATIC = PACKAGE_DIR / "static"
 TEMPLATE_FOR = {
     "home": "home.html", "type": "index.html", "tags": "tags.html", "tag": "tag.html", "timeline": "timeline.html",
-    "graph": "graph.html", "404": "404.html", "note": "note.html", "folders": "folders.html",
+    "graph": "graph.html", "search": "search.html", "404": "404.html", "note": "note.html", "folders": "folders.html",
 }  # fmt: skip
 
 

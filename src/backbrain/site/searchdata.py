@@ -1,77 +1,57 @@
-"""The browser's search index: one compact JSON array per note, loaded on the first focus of the search box.
+"""The browser's search index for a built site: backbrain.search.browser's entries, one per note,
+reused across builds for the notes (and relation partners' names) that did not change.
 
-Sized for 10,000 notes: each entry keeps what ranking needs (title, aliases, summary, tags, headings)
-and, instead of the full text, a capped bag of the note's distinctive words, taken first from the
-sections where symptoms and triggers are written (Detection signals, Impact, Problem, What it is)
-so that searching for a symptom finds the failure mode. Full text would be ~76 MB at 10k notes; this
-is a few MB (measured in docs/benchmarks.md).
+The entries are what `backbrain search` indexes (fields, symptom sections, relation text, names),
+so the browser ranks as the CLI does; see backbrain/search/browser.py and site/static/search.js.
 """
 
 from __future__ import annotations
 
-import json
-import re
-
-from backbrain.core.note import Note, normalize_heading
-from backbrain.core.text import BLOCK_ID, WIKILINK, wikilink_label
+from backbrain.core.note import Note
+from backbrain.core.vault import Vault
+from backbrain.search import browser
 from backbrain.site.urls import SiteUrls
 
-MAX_KEYWORDS = 40
-SNIPPET_CHARS = 140
-SCAN_CHARS = 1500  # keywords come from the start of long notes: bounded work per note
-PRIORITY_SECTIONS = ("detection signals", "impact", "what it is", "problem", "statement", "when to use")
-_WORD = re.compile(r"[a-z][a-z0-9]{3,}(?:[-'][a-z0-9]+)*")
-_MARKUP = re.compile(r"[`*_>#|\[\]()~=-]+")
-_STOPWORD_TEXT = """about above after again against also because been before being below between both cannot could does
-    doing down during each even every from further have having here into itself just more most much must
-    need never only other over same should some such than that their them then there these they this those
-    through under until very what when where which while whom will with within without would your yours
-    note notes section used uses using like make makes many well"""
-STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+# note id -> (the Note, the key its entry was computed for, the entry's JSON)
+EntryCache = dict[str, tuple[Note, str, str]]
 
 
-def plain_text(markdown: str) -> str:
-    """Markdown reduced to words: wikilinks become their label or target, markup characters go."""
-    text = WIKILINK.sub(wikilink_label, BLOCK_ID.sub("", markdown) if "^" in markdown else markdown)
-    return " ".join(_MARKUP.sub(" ", text).split())
+def entry_keys(vault: Vault, urls: SiteUrls) -> dict[str, str]:
+    """What an entry depends on besides its Note: the page slug and its relation partners' names."""
+    relations = browser.relation_texts(vault)
+    version = browser.FORMAT_VERSION
+    return {note_id: f"{version}\n{urls.note_slug[note_id]}\n{relations.get(note_id, '')}" for note_id in vault.notes}
 
 
-def keywords(note: Note) -> list[str]:
-    """Distinct words worth searching for, symptom-bearing sections first, at most MAX_KEYWORDS."""
-    seen: dict[str, None] = {}
-    title_words = set(_WORD.findall(note.title.lower()))
-    ordered = [s.text for s in note.sections if normalize_heading(s.title) in PRIORITY_SECTIONS]
-    for chunk in (*ordered, note.body[:SCAN_CHARS]):
-        for word in dict.fromkeys(_WORD.findall(chunk.lower())):
-            if word not in STOPWORDS and word not in title_words and word not in seen:
-                seen[word] = None
-                if len(seen) >= MAX_KEYWORDS:
-                    return list(seen)
-    return list(seen)
+def ordered_ids(vault: Vault) -> list[str]:
+    """Notes in path order, the order a fresh search index gives them (ties rank alike)."""
+    return [note.id for note in sorted(vault.notes.values(), key=lambda n: n.rel)]
 
 
-def entry(note: Note, urls: SiteUrls) -> list[str]:
-    """[slug, title, type, summary or snippet, aliases, tags, headings, keywords]; strings keep it small."""
-    summary = note.summary or plain_text(note.body[:400])[:SNIPPET_CHARS]
-    headings = " · ".join(h.title for h in note.headings if h.level in (2, 3))
-    return [
-        urls.note_slug[note.id],
-        note.title,
-        note.type,
-        summary,
-        " · ".join(note.aliases),
-        " ".join(note.tags),
-        headings,
-        " ".join(keywords(note)),
-    ]
+def entries(vault: Vault, urls: SiteUrls, cache: EntryCache) -> tuple[list[str], EntryCache]:
+    """Every note's entry, in ordered_ids order, and the cache for the next build."""
+    keys = entry_keys(vault, urls)
+    tokens = browser.Tokens()
+    out: list[str] = []
+    fresh: EntryCache = {}
+    for note_id in ordered_ids(vault):
+        note, key = vault.notes[note_id], keys[note_id]
+        hit = cache.get(note_id)
+        if hit and hit[0] is note and hit[1] == key:
+            text = hit[2]
+        else:
+            _, slug, relations = key.split("\n", 2)
+            text = browser.entry_json(note, vault.config, relations, slug, tokens)
+        fresh[note_id] = (note, key, text)
+        out.append(text)
+    return out, fresh
 
 
-def entry_json(note: Note, urls: SiteUrls) -> str:
-    return json.dumps(entry(note, urls), ensure_ascii=False, separators=(",", ":"))
+def adopt(vault: Vault, urls: SiteUrls, texts: list[str]) -> EntryCache:
+    """The cache for entries computed elsewhere (the build's forked child), in ordered_ids order."""
+    keys = entry_keys(vault, urls)
+    return {i: (vault.notes[i], keys[i], text) for i, text in zip(ordered_ids(vault), texts, strict=True)}
 
 
-def index_json(entries: list[str]) -> str:
-    """Joins pre-serialized entries, so an incremental build re-serializes only the notes that changed."""
-    return '{"v":1,"fields":["slug","title","type","summary","aliases","tags","headings","keywords"],"notes":[' + (
-        ",".join(entries) + "]}"
-    )
+def index_json(texts: list[str]) -> str:
+    return browser.index_json(texts)

@@ -251,7 +251,8 @@ class SiteBuilder:
             return None
         result = {file_for(new_model.urls.note(i)) for i in touched if i in new.notes}
         result |= {file_for(new_model.urls.note(k)) for k in new_model.note_pages_of(touched, notes)}
-        result |= {"index.html", "tags/index.html", "timeline/index.html", "graph/index.html", "404.html"}
+        result |= {"index.html", "tags/index.html", "timeline/index.html", "graph/index.html", "search/index.html"}
+        result.add("404.html")
         result.add("folders/index.html")  # the folder explorer lists every note by title
         for note in changed:
             result.add(file_for(new_model.urls.type_index(note.type)))
@@ -388,24 +389,13 @@ class SiteBuilder:
         return False
 
     def _search_entries(self, model: SiteModel) -> list[str]:
-        """Search index entries by note id; those of notes whose Note object is unchanged are reused."""
-        entries = []
-        cache: dict[str, tuple[Note, str, str]] = {}
-        for note_id in sorted(model.vault.notes):
-            note = model.vault.notes[note_id]
-            slug = model.urls.note_slug[note_id]
-            hit = self._search.get(note_id)
-            text = hit[2] if hit and hit[0] is note and hit[1] == slug else searchdata.entry_json(note, model.urls)
-            cache[note_id] = (note, slug, text)
-            entries.append(text)
-        self._search = cache
+        """Search index entries; those of notes whose Note object and relation names are unchanged are reused."""
+        entries, self._search = searchdata.entries(model.vault, model.urls, self._search)
         return entries
 
     def _adopt_search_entries(self, model: SiteModel, entries: list[str]) -> None:
         """Entries computed by the forked child, kept here so that the next update reuses them."""
-        ids = sorted(model.vault.notes)
-        notes, slugs = model.vault.notes, model.urls.note_slug
-        self._search = {i: (notes[i], slugs[i], text) for i, text in zip(ids, entries, strict=True)}
+        self._search = searchdata.adopt(model.vault, model.urls, entries)
 
     def _data_files(
         self, model: SiteModel, target: FreshDir | LiveDir, pages: dict[str, Entry], old: dict[str, Entry],

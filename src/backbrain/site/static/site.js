@@ -19,61 +19,20 @@
     });
   }
 
-  // -- search --------------------------------------------------------------------------------------
-  var FIELDS = { title: 1, type: 2, summary: 3, aliases: 4, tags: 5, headings: 6, keywords: 7 };
-  var index = null, loading = null;
+  // -- search: ranked by search.js, the same ranking as `backbrain search` ------------------------------
+  function loadIndex() { return window.BackbrainSearch.load(root + "search-index.json"); }
 
-  function norm(text) { return " " + String(text || "").toLowerCase().replace(/[^a-z0-9]+/g, " ") + " "; }
-
-  function loadIndex() {
-    if (loading) return loading;
-    loading = fetch(root + "search-index.json").then(function (r) {
-      if (!r.ok) throw new Error("search index: HTTP " + r.status);
-      return r.json();
-    }).then(function (data) {
-      index = data.notes.map(function (n) {
-        return { raw: n, title: norm(n[FIELDS.title]), aliases: norm(n[FIELDS.aliases]), tags: norm(n[FIELDS.tags]),
-          headings: norm(n[FIELDS.headings]), summary: norm(n[FIELDS.summary]), keywords: norm(n[FIELDS.keywords]) };
-      });
-      return index;
+  // A snippet's pieces as text nodes and <mark> elements: note text never goes through innerHTML.
+  function snippetNode(pieces) {
+    var span = document.createElement("span");
+    span.className = "result-snippet";
+    pieces.forEach(function (piece) {
+      if (piece.mark) { var mark = document.createElement("mark"); mark.textContent = piece.text; span.appendChild(mark); }
+      else span.appendChild(document.createTextNode(piece.text));
     });
-    return loading;
+    return span;
   }
-
-  // Title and alias matches rank above summary, above text; a match at the start of a word counts most.
-  var WEIGHTS = [["title", 100, 60], ["aliases", 80, 45], ["tags", 40, 20], ["headings", 30, 15],
-                 ["summary", 25, 12], ["keywords", 10, 5]];
-  function termScore(entry, term) {
-    var best = 0;
-    for (var i = 0; i < WEIGHTS.length; i++) {
-      var field = entry[WEIGHTS[i][0]];
-      var score = field.indexOf(" " + term) >= 0 ? WEIGHTS[i][1] : field.indexOf(term) >= 0 ? WEIGHTS[i][2] : 0;
-      if (score > best) best = score;
-    }
-    return best;
-  }
-
-  // Notes that match every word come first; a note missing a word still shows after them (the index
-  // keeps a bag of each note's words, not its full text, so a strict AND would hide good answers).
-  function rank(query) {
-    var terms = norm(query).trim().split(" ").filter(Boolean);
-    if (!terms.length || !index) return [];
-    var whole = " " + terms.join(" ") + " ", hits = [];
-    for (var i = 0; i < index.length; i++) {
-      var entry = index[i], total = 0, matched = 0;
-      for (var t = 0; t < terms.length; t++) {
-        var s = termScore(entry, terms[t]);
-        if (s) { matched++; total += s; }
-      }
-      if (!matched) continue;
-      if (entry.title === whole || entry.aliases.indexOf(whole) >= 0) total += 200;
-      hits.push([matched, total, entry.raw]);
-    }
-    hits.sort(function (a, b) {
-      return b[0] - a[0] || b[1] - a[1] || a[2][FIELDS.title].length - b[2][FIELDS.title].length;
-    });
-    return hits.slice(0, 20).map(function (h) { return h[2]; });
-  }
+  window.backbrainSnippetNode = snippetNode;
 
   function setupSearch() {
     var input = document.getElementById("bb-search"), list = document.getElementById("bb-results");
@@ -90,31 +49,47 @@
       input.setAttribute("aria-activedescendant", items[selected].id);
       items[selected].scrollIntoView({ block: "nearest" });
     }
-    function show(results, query) {
+    function show(result, query) {
       list.textContent = "";
       selected = -1;
       input.removeAttribute("aria-activedescendant");
       if (!query.trim()) { close(); return; }
-      results.forEach(function (n, i) {
+      if (result.message && result.hits.length) {
+        var note = document.createElement("li"); note.className = "search-message"; note.textContent = result.message;
+        list.appendChild(note);
+      }
+      result.hits.forEach(function (n, i) {
         var li = document.createElement("li"), a = document.createElement("a");
         li.setAttribute("role", "option"); li.id = "bb-result-" + i; li.setAttribute("aria-selected", "false");
-        a.href = root + "note/" + n[0] + "/";
-        var type = document.createElement("span"); type.className = "result-type"; type.textContent = n[FIELDS.type] + " ";
-        var title = document.createElement("strong"); title.textContent = n[FIELDS.title];
-        var summary = document.createElement("span"); summary.className = "result-summary"; summary.textContent = n[FIELDS.summary];
-        a.appendChild(type); a.appendChild(title); a.appendChild(summary); li.appendChild(a); list.appendChild(li);
+        li.setAttribute("data-id", n.id);
+        a.href = root + "note/" + n.slug + "/";
+        var type = document.createElement("span"); type.className = "result-type"; type.textContent = n.type + " ";
+        var title = document.createElement("strong"); title.textContent = n.title;
+        a.appendChild(type); a.appendChild(title); a.appendChild(snippetNode(n.snippet)); li.appendChild(a); list.appendChild(li);
       });
-      if (!results.length) {
-        var empty = document.createElement("li"); empty.className = "no-results"; empty.textContent = "No notes match “" + query + "”.";
+      if (!result.hits.length) {
+        var empty = document.createElement("li"); empty.className = "no-results";
+        empty.textContent = result.message || "No notes match “" + query + "”.";
         list.appendChild(empty);
       }
-      if (status) status.textContent = results.length + " results";
+      var more = document.createElement("li"); more.className = "search-all";
+      var all = document.createElement("a"); all.href = root + "search/?q=" + encodeURIComponent(query);
+      all.textContent = "All results for “" + query + "”"; more.appendChild(all); list.appendChild(more);
+      if (status) status.textContent = result.hits.length + " results";
       list.hidden = false;
       input.setAttribute("aria-expanded", "true");
     }
     function run() {
       var query = input.value;
-      loadIndex().then(function () { show(rank(query), query); }).catch(function (err) {
+      loadIndex().then(function (engine) {
+        var result = engine.search(query, 8);
+        // Still typing a word: when the whole words find nothing, complete the last one as a prefix.
+        if (!result.hits.length && /[\p{L}\p{N}]$/u.test(query)) {
+          var completed = engine.search(query + "*", 8);
+          if (completed.hits.length) result = completed;
+        }
+        show(result, query);
+      }).catch(function (err) {
         list.textContent = ""; var li = document.createElement("li"); li.className = "no-results";
         li.textContent = "Search is unavailable: " + err.message; list.appendChild(li); list.hidden = false;
       });
@@ -127,7 +102,7 @@
       else if (e.key === "Enter") {
         var items = list.querySelectorAll("li[role=option] a");
         var target = items[selected >= 0 ? selected : 0];
-        if (target) { e.preventDefault(); window.location.href = target.href; }
+        if (target && !list.hidden) { e.preventDefault(); window.location.href = target.href; }
       } else if (e.key === "Escape") { input.value = ""; close(); }
     });
     document.addEventListener("click", function (e) { if (!e.target.closest || !e.target.closest(".search")) close(); });
@@ -138,6 +113,32 @@
         e.preventDefault(); input.focus(); input.select();
       }
     });
+  }
+
+  // The /search/ page: under `serve` the server already listed the results (no JavaScript needed);
+  // on a static host the same ranking runs here.
+  function setupSearchPage() {
+    var list = document.getElementById("bb-search-page-results");
+    if (!list) return;
+    var input = document.getElementById("bb-search-page-q"), message = document.getElementById("bb-search-page-message");
+    var query = new URLSearchParams(window.location.search).get("q") || "";
+    if (input && !input.value) input.value = query;
+    if (list.getAttribute("data-server") === "1" || !query.trim()) return;
+    loadIndex().then(function (engine) {
+      var result = engine.search(query, 30);
+      list.textContent = "";
+      result.hits.forEach(function (hit) {
+        var li = document.createElement("li"), a = document.createElement("a");
+        li.setAttribute("data-id", hit.id);
+        a.href = root + "note/" + hit.slug + "/";
+        var type = document.createElement("span"); type.className = "result-type"; type.textContent = hit.type;
+        var title = document.createElement("strong"); title.textContent = hit.title;
+        a.appendChild(type); a.appendChild(document.createTextNode(" ")); a.appendChild(title);
+        var p = document.createElement("p"); p.className = "result-snippet"; p.appendChild(snippetNode(hit.snippet));
+        li.appendChild(a); li.appendChild(p); list.appendChild(li);
+      });
+      if (message) message.textContent = result.message || (result.hits.length + " notes match “" + query + "”.");
+    }).catch(function (err) { if (message) message.textContent = "Search is unavailable: " + err.message; });
   }
 
   // -- mermaid diagrams (loaded only on pages that have one) ----------------------------------------
@@ -172,6 +173,6 @@
     poll();
   }
 
-  function start() { setupTheme(); setupSearch(); setupMermaid(); setupLive(); }
+  function start() { setupTheme(); setupSearch(); setupSearchPage(); setupMermaid(); setupLive(); }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
 })();
