@@ -41,12 +41,21 @@ def build_cmd(vault_dir: Path | None, out: Path | None, clean: bool) -> None:
 @vault_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback by default).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
-def serve_cmd(vault_dir: Path | None, host: str, port: int) -> None:
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME",
+              help="A host name clients may use to reach the server (repeatable; loopback always works).")  # fmt: skip
+def serve_cmd(vault_dir: Path | None, host: str, port: int, allow_hosts: tuple[str, ...]) -> None:
     """Serve the site on localhost, rebuilding and reloading open pages as you edit notes."""
     from backbrain.core.vault import locate_vault
     from backbrain.web.live import serve
+    from backbrain.web.security import LOOPBACK, allowed_hosts
 
-    if host not in {"127.0.0.1", "localhost", "::1"}:
-        click.echo(f"Warning: binding {host} exposes your notes to other machines on the network.", err=True)
+    if host not in LOOPBACK:
+        names = ", ".join(name for name in allowed_hosts(host, allow_hosts) if name not in LOOPBACK) or "none"
+        click.echo(
+            f"Warning: binding {host} exposes your notes to other machines on the network, and the server has no "
+            f"authentication: anyone who can reach it can read every note and change progress and reviews. "
+            f"Only these host names are answered besides loopback: {names} (add more with --allow-host NAME).",
+            err=True,
+        )
     location = locate_vault(vault_dir)
-    serve(location.root, location.read_only, host, port)
+    serve(location.root, location.read_only, host, port, allow_hosts)

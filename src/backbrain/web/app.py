@@ -38,7 +38,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from backbrain.errors import BackbrainError
 from backbrain.site.build.builder import BuildReport, SiteBuilder
 from backbrain.web.files import SiteFiles
-from backbrain.web.security import SECURITY_HEADERS, CsrfGuard
+from backbrain.web.security import SECURITY_HEADERS, BodyLimit, CsrfGuard
 
 
 @dataclass
@@ -150,7 +150,11 @@ def create_app(
 
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(SecurityHeaders), Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts))],
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts)),
+            Middleware(BodyLimit),
+        ],
         exception_handlers={404: not_found},
         lifespan=lifespan,
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +68,9 @@ def watcher_lifespan(state: SiteState, out: Path) -> Any:
     return lifespan
 
 
-def prepare(vault_root: Path, read_only: bool, host: str, *, watch: bool = True) -> tuple[Any, SiteState]:
+def prepare(
+    vault_root: Path, read_only: bool, host: str, *, watch: bool = True, allow_hosts: Sequence[str] = ()
+) -> tuple[Any, SiteState]:
     """Build the live site (raising on a configuration error) and the app that serves and watches it."""
     out, cache = site_paths(vault_root, read_only, None, purpose="serve")
     builder = SiteBuilder(vault_root, out, cache, read_only=read_only, live=True)
@@ -78,7 +80,7 @@ def prepare(vault_root: Path, read_only: bool, host: str, *, watch: bool = True)
     settle_heap()
     lifespan = watcher_lifespan(state, out) if watch else None
     load_route_modules()
-    return create_app(state, hosts=allowed_hosts(host), lifespan=lifespan), state
+    return create_app(state, hosts=allowed_hosts(host, allow_hosts), lifespan=lifespan), state
 
 
 def load_route_modules() -> None:
@@ -92,14 +94,22 @@ def load_route_modules() -> None:
                 raise
 
 
-def serve(vault_root: Path, read_only: bool, host: str = "127.0.0.1", port: int = 8000) -> None:
-    import uvicorn
+def serve(
+    vault_root: Path, read_only: bool, host: str = "127.0.0.1", port: int = 8000, allow_hosts: Sequence[str] = ()
+) -> None:
+    """Bind first (a busy port is an error before anything is built), build, then serve."""
+    from backbrain.web import server
 
-    app, state = prepare(vault_root, read_only, host)
-    report = state.last_report
-    pages = report.pages if report else 0
-    print(f"Serving {pages} pages of {vault_root} at http://{_url_host(host)}:{port}/ (Ctrl+C to stop)", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    sock = server.bind(host, port)
+    try:
+        app, state = prepare(vault_root, read_only, host, allow_hosts=allow_hosts)
+        report = state.last_report
+        pages = report.pages if report else 0
+        port = sock.getsockname()[1]
+        print(f"Serving {pages} pages of {vault_root} at http://{_url_host(host)}:{port}/ (Ctrl+C to stop)", flush=True)
+        server.run(app, sock)
+    finally:
+        sock.close()
 
 
 def _url_host(host: str) -> str:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import functools
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from urllib.parse import parse_qs, urlsplit
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
@@ -118,11 +119,55 @@ def protected(guard: CsrfGuard) -> Callable[[Endpoint], Endpoint]:
     return decorate
 
 
-def allowed_hosts(bind_host: str) -> list[str]:
-    """Host names (without port) the server answers to: loopback names, or any when bound to all interfaces.
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+ALL_INTERFACES = frozenset({"0.0.0.0", "::", ""})
 
-    Refusing other Host headers is what defeats DNS rebinding against a server on 127.0.0.1.
-    """
-    if bind_host in {"0.0.0.0", "::", ""}:
-        return ["*"]
-    return sorted({"127.0.0.1", "localhost", bind_host})
+
+def allowed_hosts(bind_host: str, extra: Sequence[str] = ()) -> list[str]:
+    """Host names (without port) the server answers to: the loopback names, the bound address,
+    and the names given with --allow-host. Never any name: refusing other Host headers is what
+    defeats DNS rebinding, and it must hold when the server is bound beyond loopback too."""
+    names = set(LOOPBACK) | {name.strip().lower() for name in extra if name.strip()}
+    if bind_host not in ALL_INTERFACES:
+        names.add(f"[{bind_host}]" if ":" in bind_host else bind_host)
+    return sorted(names)
+
+
+MAX_REQUEST_BODY = 64 * 1024
+
+
+class BodyLimit:
+    """Refuses a request body over `limit` bytes with 413: by its Content-Length before anything is
+    read, and while reading for a chunked body (which has none)."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_REQUEST_BODY) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await _too_large(send, self.limit)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise HTTPException(413, f"Request body over {self.limit} bytes.")
+            return message
+
+        await self.app(scope, limited, send)
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    body = f"Request body over {limit} bytes.".encode()
+    headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()),
+               (b"connection", b"close")]  # fmt: skip
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
