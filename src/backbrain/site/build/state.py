@@ -36,7 +36,7 @@ import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import msgspec
 
@@ -179,12 +179,15 @@ def _note_fields() -> list[str]:
 
 
 def _note_record(note: Note, names: list[str]) -> dict[str, Any]:
-    """A note's fields without second copies: the front matter's data is the meta, and the sections'
-    source is the body (both put back by `_restore`)."""
+    """A note's fields without second copies: the front matter's data and body are the note's meta and
+    body, and the sections' source is the body (all three put back by `_restore`)."""
     fields = {name: getattr(note, name) for name in names}
     fields["meta"] = _plain(note.meta)
-    fields["front"] = dataclasses.replace(note.front, data={}, _key_lines=None)
-    fields["headings"] = [dataclasses.replace(h, source="") for h in note.headings]
+    fields["front"] = dataclasses.replace(note.front, data={}, body="", _key_lines=None)
+    fields["headings"] = [
+        {"title": h.title, "level": h.level, "line": h.line, "start": h.start, "end": h.end, "source": ""}
+        for h in note.headings
+    ]
     return fields
 
 
@@ -192,11 +195,10 @@ def _payload(
     vault: Vault, nav: list[tuple[str, str]], labs: dict[str, LabPanel | None], search: dict[str, Any],
     graph: GraphCache,
 ) -> dict[str, Any]:  # fmt: skip
-    names = _note_fields()
+    """Every field of `_Payload` but the notes (which `_write_payload` streams)."""
     position = {id(note): i for i, note in enumerate(vault.files)}
     return {
         "read_only": vault.read_only,
-        "notes": [_note_record(note, names) for note in vault.files],
         "stamps": vault.stamps,
         "attachments": vault.attachments,
         "table": vault._table,
@@ -212,12 +214,29 @@ def _payload(
     }
 
 
+def _write_payload(handle: BinaryIO, vault: Vault, fields: dict[str, Any]) -> None:
+    """The payload as one msgpack map, its notes encoded a batch at a time (a second copy of a
+    100 MB vault in memory would raise the build's peak by as much)."""
+    assert len(fields) + 1 < 16  # a fixmap header
+    handle.write(bytes([0x80 | (len(fields) + 1)]))
+    handle.write(_ENCODER.encode("notes") + b"\xdd" + struct.pack(">I", len(vault.files)))
+    names, buffer = _note_fields(), bytearray()
+    for note in vault.files:
+        _ENCODER.encode_into(_note_record(note, names), buffer, -1)
+        if len(buffer) > 1 << 20:
+            handle.write(buffer)
+            buffer.clear()
+    handle.write(buffer)
+    for key, value in fields.items():
+        handle.write(_ENCODER.encode(key) + _ENCODER.encode(value))
+
+
 def _restore(root: Path, payload: _Payload, carried: set[str]) -> Restored:
     """Objects equal to what the saving build had (the indexes derived here as `_index` derives them)."""
     files: list[Note] = payload.notes
     for note in files:
-        note.front.data = note.meta
         body = note.body
+        note.front.data, note.front.body = note.meta, body
         for heading in note.headings:
             heading.source = body
         note.sections = [h for h in note.headings if h.level == 2]
@@ -296,11 +315,10 @@ class BuildState:
         """Encode a base state to `path`; False (and no file) when it cannot be saved."""
         try:
             header = _ENCODER.encode({"key": self.key(root, live), "token": token})
-            payload = _ENCODER.encode(_payload(vault, nav, labs, search, graph))
             path.parent.mkdir(parents=True, exist_ok=True)
             with open(path, "wb") as handle:
                 handle.write(_MAGIC + struct.pack("<I", len(header)) + header)
-                handle.write(payload)
+                _write_payload(handle, vault, _payload(vault, nav, labs, search, graph))
         except Exception:  # a value msgpack cannot hold (or a full disk): the next build starts from disk
             with contextlib.suppress(OSError):
                 path.unlink()
