@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import filecmp
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -129,6 +130,24 @@ def test_live_mode_shows_check_problems_instead_of_failing(tmp_path: Path) -> No
     assert "note/caching/index.html" in report.written
     problems = page(tmp_path / "out", "note/caching/index.html").css_first(".problems")
     assert problems is not None and "BB002" in problems.text() and "01_patterns/caching.md" in problems.text()
+
+
+def test_a_failed_worker_share_is_rendered_by_the_parent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The forked worker fails (here: computing the search index): its pages are rendered here instead."""
+    monkeypatch.setattr("backbrain.site.build.builder.PARALLEL_MIN_PAGES", 1)
+    root = make_site_vault(tmp_path / "vault")
+    builder(root, tmp_path / "one", workers=1).build()
+    parent, real = os.getpid(), SiteBuilder._search_entries
+
+    def fails_in_worker(self: SiteBuilder, model: Any) -> list[str]:
+        if os.getpid() != parent:
+            raise OSError("no space left in the worker")
+        return real(self, model)
+
+    monkeypatch.setattr(SiteBuilder, "_search_entries", fails_in_worker)
+    report = builder(root, tmp_path / "two", workers=2).build()
+    assert report.full
+    _assert_same_tree(filecmp.dircmp(tmp_path / "one", tmp_path / "two"))
 
 
 def test_parallel_full_build_equals_single_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

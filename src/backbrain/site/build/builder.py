@@ -7,8 +7,9 @@ While serving, `update()` re-parses only the changed files, re-indexes the vault
 only at the pages that can show those notes: their own, their neighbours' (relation and backlink
 panels, the neighbourhood), the listings they appear in, their tags, and the data files.
 
-A full build of many pages is split between two processes with fork(): the vault is loaded once,
-the child renders half of the pages into the same fresh folder and reports what it wrote.
+A full build of many pages is split between two processes with core/parallel's split_map (a fork
+after the vault is loaded: the worker inherits it, nothing parsed is sent): the worker renders its
+share of the pages into the same fresh folder and reports what it wrote.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from typing import Any
 import msgspec
 
 from backbrain.core.note import Note
+from backbrain.core.parallel import split_map
 from backbrain.core.vault import Vault, gc_paused, is_attachment, load_vault
 from backbrain.site import searchdata
 from backbrain.site.build.output import (
@@ -49,11 +51,9 @@ from backbrain.site.render import STATIC, PageRenderer, code_digest
 from backbrain.site.urls import file_for
 
 PARALLEL_MIN_PAGES = 400
-_CHILD_SLOTS = frozenset(range(1, 35, 2))  # the forked child's share of the pages: 17 in 40
+_SECOND_SLOTS = frozenset(range(1, 35, 2))  # the share of the pages with the shared work: 17 in 40
 REBASE_CHANGES = 100  # files changed since the saved base state before it is saved again
 Entry = list[Any]  # [fingerprint, output hash, assets]
-# What the forked child sends back: its pages' results, the search entries, graph.json, state saved.
-_CHILD_REPORT = msgspec.msgpack.Decoder(tuple[list[tuple[str, Entry, bool, bool]], list[str], str | None, bool])
 _FINGERPRINT = msgspec.msgpack.Encoder(enc_hook=repr)  # a page context is plain data (model.py)
 
 
@@ -325,56 +325,35 @@ class SiteBuilder:
     def _render_jobs(
         self, model: SiteModel, jobs: list[_Job], target: FreshDir | LiveDir, old_pages: dict[str, Entry]
     ) -> tuple[list[_Result], list[str]]:
-        """Run the jobs, split with one forked child when there are many; also returns the search entries."""
+        """Run the jobs, split over two processes (core/parallel) when there are many; also returns the
+        search entries."""
         renderer = PageRenderer(model, self.code[:10])
-        if self.workers < 2 or len(jobs) < PARALLEL_MIN_PAGES or not hasattr(os, "fork"):
+        if self.workers < 2 or len(jobs) < PARALLEL_MIN_PAGES:
             return _run_share(renderer, jobs, target, old_pages), self._search_entries(model)
-        # A CLI build also leaves the state for the next process (state.py): the child saves it (and
-        # computes the graph) before it sends its pages back, while the parent renders, so the child
-        # takes 17 pages in 40. serve keeps its graph cache in the parent (its updates reuse it).
-        state_token = uuid.uuid4().hex if not self.live else ""
-        if state_token:
-            own = [job for i, job in enumerate(jobs) if i % 40 not in _CHILD_SLOTS]
-            theirs = [job for i, job in enumerate(jobs) if i % 40 in _CHILD_SLOTS]
+        # A CLI build also leaves the state for the next process (state.py): the second share saves it
+        # (and computes the graph) besides its pages, while this process renders, so it takes 17 pages
+        # in 40. serve keeps its graph cache here (its updates reuse it) and splits the pages evenly.
+        token = uuid.uuid4().hex if not self.live else ""
+        if token:
+            own = [job for i, job in enumerate(jobs) if i % 40 not in _SECOND_SLOTS]
+            theirs = [job for i, job in enumerate(jobs) if i % 40 in _SECOND_SLOTS]
         else:
             own, theirs = jobs[0::2], jobs[1::2]
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: its pages plus the search index; leaves without cleanup handlers
-            status = 1
-            try:
-                os.close(read_end)
-                results, entries = _run_share(renderer, theirs, target, old_pages), self._search_entries(model)
-                target.flush()  # its pages are on disk before the parent swaps the folder in
-                graph, saved = None, False
-                if state_token:
-                    graph = self._graph.json(model.vault, model.urls)
-                    saved = self.state.write_base(
-                        self.state.pending(state_token), state_token, self.root, self.live, model.vault, model.nav,
-                        model.labs, self._search, self._graph,
-                    )  # fmt: skip
-                with os.fdopen(write_end, "wb") as pipe:
-                    pipe.write(msgspec.msgpack.encode((results, entries, graph, saved)))
-                status = 0
-            finally:
-                os._exit(status)
-        os.close(write_end)
-        mine = _run_share(renderer, own, target, old_pages)
-        if not state_token:
-            self._graph.json(model.vault, model.urls)  # while the child computes the search index
-        with os.fdopen(read_end, "rb") as pipe:
-            payload = pipe.read()
-        _, status = os.waitpid(pid, 0)
-        if status != 0 or not payload:  # the child failed: do its share here rather than lose pages
-            if state_token:
-                self.state.discard(state_token)
-            return mine + _run_share(renderer, theirs, target, old_pages), self._search_entries(model)
-        theirs_results, entries, graph, saved = _CHILD_REPORT.decode(payload)
-        if saved:
-            self._state_pending = state_token  # adopted once the manifest is saved
-        self._graph_text = graph
+        _SHARED["build"] = _Shares(self, renderer, target, old_pages, token, os.getpid())
+        try:
+            mine, second = split_map(_work, [("graph" if not token else "", own), ("extras", theirs)], min_items=2)
+        finally:
+            _SHARED.clear()
+        if second.failed:  # the other process failed: do its share here rather than lose pages
+            if token:
+                self.state.discard(token)
+            return mine.results + _run_share(renderer, theirs, target, old_pages), self._search_entries(model)
+        if second.saved:
+            self._state_pending = token  # adopted once the manifest is saved
+        self._graph_text = second.graph
+        entries = second.entries or []
         self._adopt_search_entries(model, entries)
-        return mine + theirs_results, entries
+        return mine.results + second.results, entries
 
     def _finish_pending_state(self, success: bool) -> bool:
         """Adopt the state the child wrote if the build it describes succeeded, else delete it."""
@@ -442,6 +421,61 @@ class SiteBuilder:
             if path.is_file():
                 target.copy(path, "static/" + path.relative_to(STATIC).as_posix())
         target.write("static/highlight.css", highlight_css().encode("utf-8"))
+
+
+@dataclass
+class _ShareReport:
+    """What a share of a parallel build hands back: its pages' manifest entries and, for the share that
+    also did the shared work, the search entries, graph.json and whether it saved the state."""
+
+    results: list[_Result]
+    entries: list[str] | None = None
+    graph: str | None = None
+    saved: bool = False
+    failed: bool = False
+
+
+@dataclass
+class _Shares:
+    """A parallel build in progress, as the forked worker inherits it (nothing of it is sent)."""
+
+    builder: SiteBuilder
+    renderer: PageRenderer
+    target: FreshDir | LiveDir
+    old_pages: dict[str, Entry]
+    token: str
+    parent: int
+
+    def run(self, kind: str, jobs: list[_Job]) -> _ShareReport:
+        builder, model = self.builder, self.renderer.model
+        try:
+            report = _ShareReport(_run_share(self.renderer, jobs, self.target, self.old_pages))
+            if kind == "graph":
+                builder._graph.json(model.vault, model.urls)
+            elif kind == "extras":
+                report.entries = builder._search_entries(model)
+                if self.token:
+                    report.graph = builder._graph.json(model.vault, model.urls)
+                    report.saved = builder.state.write_base(
+                        builder.state.pending(self.token), self.token, builder.root, builder.live, model.vault,
+                        model.nav, model.labs, builder._search, builder._graph,
+                    )  # fmt: skip
+            if os.getpid() != self.parent:
+                self.target.flush()  # its pages are on disk before the parent swaps the folder in
+        except Exception:
+            if os.getpid() == self.parent:
+                raise
+            return _ShareReport([], failed=True)
+        return report
+
+
+_SHARED: dict[str, _Shares] = {}  # the build in progress, inherited by the forked worker
+
+
+def _work(shares: Sequence[tuple[str, list[_Job]]]) -> list[_ShareReport]:
+    """core/parallel's unit of work: shares of a build, by kind ("graph", "extras" or plain pages)."""
+    build = _SHARED["build"]
+    return [build.run(kind, jobs) for kind, jobs in shares]
 
 
 def _run_share(
