@@ -99,9 +99,7 @@ def _step(fd: int, part: str, walked: Path, create: bool) -> int:
     except OSError as exc:
         if exc.errno in (errno.ELOOP, errno.ENOTDIR) and _is_symlink(fd, part):
             raise _unsafe(walked, "it is a symlink") from None
-        if exc.errno == errno.ENOTDIR:
-            raise NotADirectoryError(errno.ENOTDIR, "Not a directory", str(walked)) from None
-        raise
+        raise OSError(exc.errno, exc.strerror, str(walked)) from None  # name the whole path, not the part
     return child
 
 

@@ -6,6 +6,7 @@ and `backbrain check` do not pay for the web server, the simulator or the plotti
 
 from __future__ import annotations
 
+import errno
 import importlib
 import sys
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import click
 
 from backbrain import __version__
-from backbrain.errors import EXIT_INTERRUPTED, BackbrainError
+from backbrain.errors import EXIT_INTERRUPTED, EXIT_REFUSED, EXIT_USAGE, BackbrainError
 
 # command name -> "module:attribute" (a click.Command); the help text is listed without importing.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -116,3 +117,36 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
         sys.exit(0)
+    except OSError as exc:
+        click.echo(f"Error: {os_error_message(exc)}", err=True)
+        sys.exit(EXIT_REFUSED)
+    except RecursionError:
+        click.echo("Error: the input is nested too deeply to read.\n  hint: Simplify the file (backbrain.toml, "
+                   "front matter) named by the last command.", err=True)  # fmt: skip
+        sys.exit(EXIT_USAGE)
+
+
+_OS_HINTS = {
+    errno.ENOSPC: "The disk is full: free some space, then run the command again.",
+    errno.EDQUOT: "Your disk quota is used up: free some space, then run the command again.",
+    errno.EACCES: "You lack permission there: check the file's owner and mode (ls -l), or choose another path.",
+    errno.EPERM: "The system refused the change (an immutable or protected file?): check `lsattr`, or choose "
+    "another path.",
+    errno.EROFS: "That file system is read-only: choose a writable path.",
+    errno.ENOTDIR: "A part of that path is a file, not a folder: choose a path whose folders exist.",
+    errno.EISDIR: "That path is a folder where a file was expected: remove or rename it.",
+    errno.ENOENT: "It does not exist: check the path.",
+    errno.EINVAL: "That is not a regular file (a FIFO, device or socket?): replace it with a normal file.",
+    errno.ENAMETOOLONG: "The name is too long for the file system: use a shorter title or path.",
+    errno.ELOOP: "The path goes through a symlink loop: fix or remove the symlink.",
+}
+
+
+def os_error_message(exc: OSError) -> str:
+    """One line naming the path and what happened, plus what to do: never a traceback."""
+    where = exc.filename if exc.filename is not None else "a file"
+    if exc.filename2 is not None:
+        where = f"{where} -> {exc.filename2}"
+    what = exc.strerror or str(exc) or type(exc).__name__
+    hint = _OS_HINTS.get(exc.errno or 0, "Check the path and its permissions, then run the command again.")
+    return f"{where}: {what}.\n  hint: {hint}"

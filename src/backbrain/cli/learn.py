@@ -82,6 +82,13 @@ def _clock(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
+def _finite(value: float, name: str) -> float:
+    """click's FloatRange lets `nan` through (every comparison with it is false)."""
+    if value != value:
+        raise click.BadParameter(f"{name} must be a number of minutes, not {value}.")
+    return value
+
+
 def _minutes(value: float | None) -> str:
     return f"{value:g} min" if value is not None else "no timebox"
 
@@ -597,7 +604,8 @@ def playbook_show_cmd(run_id: str, fmt: str, vault_dir: Path | None) -> None:
 # -- drills -------------------------------------------------------------------------------------
 @click.command("drill")
 @click.option("--system", "system_id", default=None, help="The system note to design (default: a random one).")
-@click.option("--minutes", type=click.FloatRange(min=0, min_open=True), default=45, show_default=True)
+@click.option("--minutes", type=click.FloatRange(min=0, max=24 * 60, min_open=True), default=45, show_default=True,
+              callback=lambda _ctx, _param, value: _finite(value, "--minutes"))  # fmt: skip
 @click.option("--answer", "answer_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write your answer (default: the journal's drills/ folder).")  # fmt: skip
 @click.option("--seed", type=int, default=None, help="Seed for the random pick (reproducible drills).")

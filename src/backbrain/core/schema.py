@@ -342,6 +342,9 @@ def load_config(vault_root: Path) -> Config:
         raise ConfigError(f"{path}: not UTF-8 text ({exc.reason}).", hint="Save the file as UTF-8.") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}.", hint="Fix the syntax at that line.") from exc
+    except RecursionError as exc:
+        hint = "A settings file needs only a few levels of tables and lists."
+        raise ConfigError(f"{path}: nested too deeply to read.", hint=hint) from exc
     return build_config(_validate(raw, path), path)
 
 

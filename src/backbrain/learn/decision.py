@@ -51,6 +51,11 @@ def next_decision_id(vault: Vault, title: str) -> str:
 
 def _decision(vault: Vault, decision_id: str) -> Note:
     note = vault.get(decision_id)
+    if note.decode_error:  # read_note_text would refuse it too; say why before judging its content
+        raise RefusedError(
+            f"{note.path}: {note.decode_error}; not touching it.",
+            hint="Convert the file to UTF-8 (e.g. `iconv -f latin1 -t utf-8`), then run the command again.",
+        )
     if note.type != DECISION:
         raise UsageError(
             f"'{note.id}' is a {note.type}, not a decision.", hint="List them: backbrain list --type decision"

@@ -22,7 +22,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 import pyromark
 from fsrs import Card as FsrsCard
@@ -318,6 +318,11 @@ def _from_snapshot(card_id: str, event: dict[str, Any]) -> FsrsCard | None:
     return FsrsCard(_fsrs_id(card_id), state, step if isinstance(step, int) else None, stability, difficulty, due, last)
 
 
+def is_rating(value: object) -> TypeGuard[int]:
+    """1-4 as a JSON integer: `true` (which Python counts as 1) or 2.0 are not ratings."""
+    return type(value) is int and value in RATING_NAMES
+
+
 def replay(events: Iterable[dict[str, Any]], scheduler: Scheduler | None = None) -> dict[str, CardState]:
     """Each card's FSRS state after its review events, taken in time order."""
     scheduler = scheduler or make_scheduler()
@@ -325,7 +330,7 @@ def replay(events: Iterable[dict[str, Any]], scheduler: Scheduler | None = None)
     timed = [(ts, event) for event in events if (ts := parse_ts(event.get("ts"))) is not None]
     for ts, event in sorted(timed, key=lambda pair: pair[0]):  # stable: merged journals replay in time order
         card_id, rating = event.get("card"), event.get("rating")
-        if not isinstance(card_id, str) or rating not in RATING_NAMES:
+        if not isinstance(card_id, str) or not is_rating(rating):
             continue
         state = states.get(card_id) or CardState(FsrsCard(_fsrs_id(card_id), due=ts))
         card = _from_snapshot(card_id, event) or scheduler.review_card(state.card, Rating(rating), ts)[0]
@@ -549,7 +554,7 @@ def record_review(
     `states` (from load_states) saves re-reading the whole log for every rating of a session; it is
     updated in place with the new state. `outcome` is the rating's card from preview(), so the person
     gets the interval they were shown."""
-    if rating not in RATING_NAMES:
+    if not is_rating(rating):
         raise ValueError(f"rating must be 1-4, not {rating!r}")
     now = to_utc(now or utc_now())
     scheduler = scheduler or make_scheduler()
@@ -597,7 +602,7 @@ def review_stats(
 ) -> ReviewStats:
     """Retention, reviews per day over the last `days` days, and the due forecast for 7 days."""
     now = to_utc(now or utc_now())
-    events = [e for e in journal.events(REVIEW_LOG, "review") if e.get("rating") in RATING_NAMES]
+    events = [e for e in journal.events(REVIEW_LOG, "review") if is_rating(e.get("rating"))]
     ratings = [int(e["rating"]) for e in events]
     retention = sum(r >= 3 for r in ratings) / len(ratings) if ratings else None
     today = local_day(now, tz)

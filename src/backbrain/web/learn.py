@@ -26,7 +26,7 @@ from backbrain.core.vault import Vault, load_vault, locate_vault
 from backbrain.errors import BackbrainError, NotFoundError, RefusedError
 from backbrain.learn.journal import Journal, format_ts, journal_for
 from backbrain.learn.progress import progress_history, progress_report, progress_series, set_progress
-from backbrain.learn.review import RATING_NAMES, due_cards, record_review, vault_cards
+from backbrain.learn.review import RATING_NAMES, due_cards, is_rating, record_review, vault_cards
 from backbrain.site.urls import SiteUrls
 from backbrain.web.app import SiteState, register_routes
 from backbrain.web.security import protected
@@ -86,7 +86,7 @@ def due_payload(state: SiteState, limit: int) -> dict[str, Any]:
 
 def review_payload(state: SiteState, body: dict[str, Any]) -> dict[str, Any]:
     card_id, rating = body.get("card"), body.get("rating")
-    if not isinstance(card_id, str) or not isinstance(rating, int) or rating not in RATING_NAMES:
+    if not isinstance(card_id, str) or not is_rating(rating):
         raise BadRequest('Expected {"card": CARD_ID, "rating": 1-4}.')
     vault, journal, _ = _open(state)
     card = next((c for c in vault_cards(vault) if c.id == card_id), None)
