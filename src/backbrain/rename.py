@@ -21,12 +21,28 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import quote, unquote
 
 from backbrain.core.location import NOTE_SUFFIXES
 from backbrain.core.note import Note, is_note_path
-from backbrain.core.resolver import Names, Resolver, assign_ids, note_stem, path_to_write
+from backbrain.core.resolver import (
+    NAME,
+    PATH,
+    RELATIVE,
+    SUFFIX,
+    Candidate,
+    Names,
+    Resolver,
+    assign_ids,
+    build_table,
+    name_keys,
+    normalize_target,
+    note_stem,
+    path_to_write,
+)
 from backbrain.core.schema import RELATION_KEYS
+from backbrain.core.text import slugify
 from backbrain.core.vault import Vault, declared_id, relation_values
 from backbrain.errors import RefusedError, UsageError
 from backbrain.fsutil import atomic_write_text, fsync_dir, remove_file
@@ -40,9 +56,9 @@ _KEY_LINE = re.compile(r"^([A-Za-z0-9_-]+)\s*:")
 _Fixer = Callable[[str, bool], "str | None"]  # (link target, is a Markdown link) -> new target or None
 
 
-@dataclass(frozen=True)
-class FileEdit:
-    """One file's change: old_text None creates the file, new_text None removes it (paths vault-relative)."""
+class FileEdit(NamedTuple):
+    """One file's change, (path, old_text, new_text): old_text None creates the file, new_text None removes
+    it; paths are vault-relative. A tuple, so the language server can unpack it as it is."""
 
     path: str
     old_text: str | None
@@ -63,14 +79,15 @@ def plan_move(vault: Vault, old: str, new: str) -> list[FileEdit]:
     if new_rel == note.rel:
         return []
     moved = {note.rel: new_rel}
-    resolvers = _Resolvers(
-        Resolver.of(_names(vault.files, {})), Resolver.of(_names(vault.files, moved)),
-        Resolver.of(_names(vault.files, {}, by_file=True)), Resolver.of(_names(vault.files, moved, by_file=True)),
-    )  # fmt: skip
+    suspects = _Suspects.of(vault, note, new_rel)
+    resolvers = _resolvers(vault, note, new_rel, suspects)
     edits: list[FileEdit] = []
     for source in vault.files:
+        lines = suspects.lines(vault, source, everything=source.rel == note.rel)
+        if lines is None:
+            continue  # no link or relation there can be affected: the file is not even read
         text = _read(vault.root / source.rel)
-        new_text = _rewrite(source, text, moved, resolvers)
+        new_text = _rewrite(source, text, moved, resolvers, lines)
         if source.rel == note.rel:
             edits.append(FileEdit(new_rel, None, new_text))
             edits.append(FileEdit(note.rel, text, None))
@@ -104,23 +121,85 @@ class _Resolvers:
     files_after: Resolver
 
 
-def _names(files: list[Note], moved: dict[str, str], by_file: bool = False) -> list[Names]:
-    rels = [moved.get(n.rel, n.rel) for n in files]
-    if by_file:  # no id, title or alias anyone could write
-        return [Names(rel, f"\0{rel}", "\0", ()) for rel in rels]
-    ids = assign_ids([(rel, declared_id(n)) for rel, n in zip(rels, files, strict=True)])
+FILE_TIERS = frozenset({PATH, RELATIVE, NAME, SUFFIX})
+
+
+def _resolvers(vault: Vault, note: Note, new_rel: str, suspects: _Suspects) -> _Resolvers:
+    """The vault's own name table before; after, the same table with only the moved note's names changed
+    (a 6,000-note table is not built again), unless the move changes other notes' derived ids."""
+    before = vault._table  # the table vault.resolver reads (core/vault)
+    if suspects.affected != {note.id}:
+        after = build_table(_names(vault.notes.values(), {note.rel: new_rel}))
+    else:
+        after = dict(before)
+        for key, candidate in name_keys(Names(note.rel, note.id, note.title, tuple(note.aliases))):
+            after[key] = [c for c in after.get(key, ()) if c.rel != candidate.rel]
+        for key, candidate in name_keys(suspects.names_after):
+            if key and key != "~" and candidate not in after.get(key, ()):
+                after[key] = sorted([*after.get(key, ()), candidate], key=lambda c: c.tier)
+
+    def files_only(table: dict[str, list[Candidate]]) -> Resolver:
+        return Resolver(lambda key: [c for c in table.get(key, ()) if c.tier in FILE_TIERS] or None)
+
+    return _Resolvers(Resolver(before.get), Resolver(after.get), files_only(before), files_only(after))
+
+
+def _names(files: Iterable[Note], moved: dict[str, str]) -> list[Names]:
+    notes = list(files)
+    rels = [moved.get(n.rel, n.rel) for n in notes]
+    ids = assign_ids([(rel, declared_id(n)) for rel, n in zip(rels, notes, strict=True)])
     names = []
-    for rel, note in zip(rels, files, strict=True):
+    for rel, note in zip(rels, notes, strict=True):
         title = note.title if (note.meta.get("title") or note.h1) else note_stem(rel)
         names.append(Names(rel, ids[rel], title, tuple(note.aliases)))
     return names
 
 
-def _rewrite(note: Note, text: str, moved: dict[str, str], resolvers: _Resolvers) -> str:
+@dataclass(frozen=True)
+class _Suspects:
+    """Which links a move can affect, so a big vault is not resolved twice over: links that found the
+    moved note (or a note whose derived id the move changes), and links whose text the moved note will
+    answer to after the move (a name it takes over)."""
+
+    affected: frozenset[str]  # note ids
+    captured: frozenset[str]  # lookup keys the moved note has after the move
+    names_after: Names  # the moved note's names at its new path
+
+    @classmethod
+    def of(cls, vault: Vault, note: Note, new_rel: str) -> _Suspects:
+        before = assign_ids([(n.rel, declared_id(n)) for n in vault.files])
+        after = assign_ids([(new_rel if n.rel == note.rel else n.rel, declared_id(n)) for n in vault.files])
+        changed = {n.id for n in vault.files if n.rel != note.rel and before[n.rel] != after[n.rel]}
+        title = note.title if (note.meta.get("title") or note.h1) else note_stem(new_rel)
+        names = Names(new_rel, after[new_rel], title, tuple(note.aliases))
+        keys = {key for key, _ in name_keys(names)}
+        return cls(frozenset({note.id, *changed}), frozenset(keys), names)
+
+    def hit(self, target: str, found: str | None) -> bool:
+        if found in self.affected:
+            return True
+        key = normalize_target(target)
+        return key is not None and (key in self.captured or f"~{slugify(key)}" in self.captured)
+
+    def lines(self, vault: Vault, source: Note, everything: bool) -> set[int] | None:
+        """The line numbers to look at in `source` (0 for its front matter), or None for none."""
+        if everything:
+            return {link.line for link in source.links} | {0}
+        found = {
+            link.line
+            for link, target in zip(source.links, vault.link_targets(source), strict=True)
+            if self.hit(link.target, target)
+        }
+        values = [v for key in RELATION_KEYS if key in source.meta for v in relation_values(source.meta[key])]
+        if any(self.hit(v, getattr(vault.resolve(v, source), "id", None)) for v in values):
+            found.add(0)
+        return found or None
+
+
+def _rewrite(note: Note, text: str, moved: dict[str, str], resolvers: _Resolvers, wanted_lines: set[int]) -> str:
     """The note's text with every link (and relation value) whose target the move would change fixed."""
     old_rel, new_rel = note.rel, moved.get(note.rel, note.rel)
     lines = text.splitlines(keepends=True)
-    wanted_lines = {link.line for link in note.links}
 
     def fixed(target: str, markdown: bool) -> str | None:
         """The new text for a target, or None when it still finds the same note."""
@@ -143,12 +222,12 @@ def _rewrite(note: Note, text: str, moved: dict[str, str], resolvers: _Resolvers
         keep_suffix = target.lower().endswith(tuple(NOTE_SUFFIXES))
         return _shortest(expected, new_rel, resolvers.files_after, keep_suffix=keep_suffix)
 
-    for number in sorted(wanted_lines):
+    for number in sorted(wanted_lines - {0}):
         index = number - 1
         if 0 <= index < len(lines):
             lines[index] = _fix_line(lines[index], fixed)
     result = "".join(lines)
-    if note.front.present:
+    if note.front.present and 0 in wanted_lines:
         result = _fix_relations(result, note, fixed)
     return result
 

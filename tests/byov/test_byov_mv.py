@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import signal
@@ -10,10 +11,13 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
+import pytest
 from byov_vaults import obsidian_help
 from conftest import run_cli
 
+from backbrain import rename
 from backbrain.check import check_vault
 from backbrain.core.vault import load_vault
 from backbrain.rename import INTENT_FILE, apply_edits, plan_move
@@ -165,3 +169,21 @@ def test_sigkill_mid_rename_is_finished_by_the_next_command(tmp_path: Path) -> N
     assert "[[Cache-aside pattern|the pattern]]" in (root / "notes/Writing.md").read_text(encoding="utf-8")
     assert "Cache-aside pattern" in result.stdout
     assert not [p for p in check_vault(load_vault(root)).problems if p.code in ("BB201", "BB204")]
+
+
+def test_the_quick_name_table_plans_what_a_full_rebuild_plans(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = obsidian_help(tmp_path / "v")
+    links_vault(root)
+    vault = load_vault(root)
+    moves = [("en/Bases/Formulas.md", "en/Reference/"), ("Cache aside", "Cache-aside pattern"),
+             ("fr/Bases/Bases syntax.md", "fr/Syntaxe")]  # fmt: skip
+    quick = [plan_move(vault, old, new) for old, new in moves]
+    real = rename._Suspects.of
+
+    def with_extra(*args: Any) -> Any:  # another id "changes": plan_move rebuilds the whole table
+        found = real(*args)
+        return dataclasses.replace(found, affected=found.affected | {"(forces a rebuild)"})
+
+    monkeypatch.setattr(rename._Suspects, "of", with_extra)
+    assert [plan_move(vault, old, new) for old, new in moves] == quick
+    assert all(quick)
