@@ -140,3 +140,15 @@ def test_block_ids_stay_out_of_search_snippets(tmp_path: Path) -> None:
     assert "Formulas compute values" in snippets and "^intro" not in snippets
     _, out = _site(tmp_path / "site")
     assert "^intro" not in (out / "search-index.json").read_text(encoding="utf-8")
+
+
+def test_block_ids_on_their_own_line_become_anchors(tmp_path: Path) -> None:
+    root = tmp_path / "vault"
+    root.mkdir()
+    text = "# N\n\n- one\n- two\n^list-id\n\n| a |\n|---|\n| b |\n\n^table-id\n\nPara\n^para-id\n"
+    (root / "N.md").write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    SiteBuilder(root, out, tmp_path / "cache.json", workers=1).build()
+    body = HTMLParser((out / "note/n/index.html").read_text(encoding="utf-8")).css_first(".note-body")
+    assert body is not None and "^" not in body.text()
+    assert [s.attributes["id"] for s in body.css("span.block-id")] == ["^list-id", "^table-id", "^para-id"]

@@ -14,7 +14,7 @@ import unicodedata
 WIKILINK = re.compile(r"!?\[\[([^\]|#]*)(#[^\]|]*)?(?:\|([^\]]*))?\]\]")
 HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-BLOCK_ID = re.compile(r"[ \t]\^[A-Za-z0-9-]+[ \t]*$", re.MULTILINE)  # Obsidian's `text ^block-id` (hidden)
+BLOCK_ID = re.compile(r"(?:^|[ \t])\^[A-Za-z0-9-]+[ \t]*$", re.MULTILINE)  # Obsidian's `text ^block-id` (hidden)
 _LINE_MARKUP = re.compile(r"\n[ \t]*(?:#{1,6}[ \t]+|(?:[-*+]|\d+\.)[ \t]+(?:\[[ xX]\][ \t]+)?|>[ \t]?)")
 
 

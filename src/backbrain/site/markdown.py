@@ -35,7 +35,7 @@ _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 _SAFE_SCHEMES = {"http", "https", "mailto"}
 _LEADING_H1 = re.compile(r"\A\s*<h1>.*?</h1>\n?", re.DOTALL)
 # Obsidian block ids: `text ^id` ends a paragraph or list item; `^id` alone on a line follows a table.
-_BLOCK_ID = re.compile(r"[ \t]\^([A-Za-z0-9-]+)(?=</p>|</li>|</td>|\n<(?:ul|ol)>)")
+_BLOCK_ID = re.compile(r"[ \t\n]\^([A-Za-z0-9-]+)(?=</p>|</li>|</td>|\n<(?:ul|ol)>)")
 _BLOCK_ID_ALONE = re.compile(r"<p>\^([A-Za-z0-9-]+)</p>")
 _IMAGE_SIZE = re.compile(r"^(\d{1,4})(?:x(\d{1,4}))?$")
 MAX_EMBED_DEPTH = 3  # `![[a]]` inside `![[b]]` inside ...: deeper embeds (and any cycle) stay links
