@@ -89,3 +89,19 @@ def test_note_pages_have_a_folder_breadcrumb_into_the_explorer(tmp_path: Path) -
         ("Projects", "../../folders/#folder-projects"), ("Drafts", "../../folders/#folder-projects-drafts")
     ]  # fmt: skip
     assert tree(out, "note/welcome/index.html").css_first(".breadcrumb") is None  # at the root: none
+
+
+def test_an_incremental_build_updates_the_explorer_and_breadcrumbs(tmp_path: Path) -> None:
+    root = untyped(tmp_path / "v")
+    out = tmp_path / "out"
+    builder = SiteBuilder(root, out, tmp_path / "cache.json", workers=1, live=True)
+    builder.build()
+    (root / "Projects" / "Ideas").mkdir()
+    (root / "Projects" / "Ideas" / "Side project.md").write_text("# Side project\n\nLater.\n", encoding="utf-8")
+    builder.update([root / "Projects" / "Ideas" / "Side project.md"])
+    page = tree(out, "folders/index.html")
+    ideas = page.css_first("details#folder-projects-ideas")
+    assert ideas is not None and texts(ideas, "a") == ["Side project"]
+    assert texts(tree(out, "index.html"), "[data-folder] .count") == ["1", "2", "3", "1"]
+    crumbs = tree(out, "note/side-project/index.html").css(".breadcrumb a")
+    assert [a.text() for a in crumbs] == ["Projects", "Ideas"]
