@@ -127,6 +127,13 @@ class NoteRenderer:
         out.html = sanitize(self._html(note.body, root, out, _Anchors(out.toc))).replace("<p></p>", "")
         return out
 
+    def render_fragment(self, note: Note, markdown: str, root: str) -> str:
+        """Markdown that belongs to `note` (a review card's answer) as sanitized HTML: links resolve from
+        the note, exactly as on its page."""
+        out = RenderedNote("")
+        self._embedding = [note]
+        return sanitize(self._html(markdown, root, out, _Anchors(out.toc, prefix="answer-"))).replace("<p></p>", "")
+
     def _html(self, markdown: str, root: str, out: RenderedNote, anchors: _Anchors) -> str:
         text = _LEADING_H1.sub("", _MD.html(markdown), count=1)
         if "{{c" in text:  # a review cloze (backbrain.learn.cards) reads as its text on the page

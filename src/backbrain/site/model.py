@@ -75,6 +75,8 @@ class SiteModel:
         if self.has_folders:
             pages.append(("folders", "", "folders/"))
         pages += [("search", "", "search/"), ("404", "", "404.html")]
+        if self.live:  # reviewing writes to the journal, so only the local server has the page
+            pages.append(("review", "", "review/"))
         pages.extend(("type", name, self.urls.type_index(name)) for name in self.listed_types())
         pages.extend(("tag", tag, self.urls.tag(tag)) for tag in sorted(self.by_tag))
         pages.extend(("note", note_id, self.urls.note(note_id)) for note_id in sorted(self.vault.notes))
@@ -125,6 +127,8 @@ class SiteModel:
         if self.has_folders:
             items.append(("Folders", "folders/"))
         items += [("Tags", "tags/"), ("Graph", "graph/")]
+        if self.live:
+            items.append(("Review", "review/"))
         return items
 
     def type_label(self, type_name: str) -> str:
@@ -301,6 +305,9 @@ class SiteModel:
     def _ctx_search(self, key: str) -> Context:
         return {"page_title": "Search"}
 
+    def _ctx_review(self, key: str) -> Context:
+        return {"page_title": "Review"}
+
     def _ctx_not_found(self, key: str) -> Context:
         return {"page_title": "Page not found"}
 
@@ -328,7 +335,7 @@ class SiteModel:
                 "summary": note.summary, "aliases": note.aliases, "progress": note.progress, "phase": note.phase,
                 "tags": [(tag, self.urls.tag(tag)) for tag in note.tags], "fields": self._fields(note),
                 "tasks": (sum(t.done for t in note.tasks), len(note.tasks)), "resources": _resources(note),
-                "draft": self.draft(note),
+                "draft": self.draft(note), "learnable": self.learnable(note),
                 "folders": folder_trail(note.rel) if self.has_folders else [],
             },
             "body_digest": self.body_digest(note),
@@ -343,6 +350,11 @@ class SiteModel:
         if self.live:
             ctx["problems"] = self.problems(note)
         return ctx
+
+    def learnable(self, note: Note) -> bool:
+        """Whether the page shows learning progress: not on decisions, which are records to consult
+        (an accepted ADR is "accepted", never "in progress")."""
+        return note.type != "decision"
 
     def draft(self, note: Note) -> str:
         """The note's draft status ("draft", "proposed" for a decision), or "" when it is not a draft."""

@@ -24,6 +24,7 @@ STATIC = PACKAGE_DIR / "static"
 TEMPLATE_FOR = {
     "home": "home.html", "type": "index.html", "tags": "tags.html", "tag": "tag.html", "timeline": "timeline.html",
     "graph": "graph.html", "search": "search.html", "404": "404.html", "note": "note.html", "folders": "folders.html",
+    "review": "review.html",
 }  # fmt: skip
 
 

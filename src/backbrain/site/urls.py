@@ -16,7 +16,7 @@ from backbrain.core.resolver import path_to_write
 from backbrain.core.text import slugify
 from backbrain.core.vault import Vault
 
-RESERVED = {"note", "tags", "graph", "timeline", "static", "assets", "search", "index", "folders"}
+RESERVED = {"note", "tags", "graph", "timeline", "static", "assets", "search", "index", "folders", "review"}
 
 
 def safe_slug(text: str) -> str:

@@ -12,11 +12,14 @@ progress edits refuse the read-only starter, reviews of the starter go to the pe
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from fsrs import Card as FsrsCard
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -25,8 +28,21 @@ from starlette.routing import BaseRoute, Route
 from backbrain.core.vault import Vault, load_vault, locate_vault
 from backbrain.errors import BackbrainError, NotFoundError, RefusedError
 from backbrain.learn.journal import Journal, format_ts, journal_for
+from backbrain.learn.playbook import load_runs
 from backbrain.learn.progress import progress_history, progress_report, progress_series, set_progress
-from backbrain.learn.review import RATING_NAMES, due_cards, is_rating, record_review, vault_cards
+from backbrain.learn.review import (
+    HOLD_EVENTS,
+    RATING_NAMES,
+    due_cards,
+    hold,
+    interval_label,
+    is_rating,
+    load_states,
+    preview,
+    record_review,
+    vault_cards,
+)
+from backbrain.site.markdown import NoteRenderer
 from backbrain.site.urls import SiteUrls
 from backbrain.web.app import SiteState, register_routes
 from backbrain.web.security import protected
@@ -77,11 +93,42 @@ def set_progress_payload(state: SiteState, body: dict[str, Any]) -> dict[str, An
     return {"note": change.note, "progress": change.new_progress, "phase": change.new_phase}
 
 
+# What each rating would schedule, as shown on the buttons: kept until the card is rated so the person
+# gets exactly the interval they saw (FSRS fuzzes long intervals at random). Keyed by journal, card and
+# its review count, so a preview made before another rating of the same card is never used.
+_PREVIEWS: OrderedDict[tuple[str, str, int], tuple[dt.datetime, dict[int, FsrsCard]]] = OrderedDict()
+_PREVIEW_LIMIT = 2000
+_PREVIEW_TTL = dt.timedelta(minutes=30)
+_PREVIEW_LOCK = threading.Lock()
+
+
 def due_payload(state: SiteState, limit: int) -> dict[str, Any]:
-    """Due cards with their answers (the browser reveals them), for one review session."""
+    """Due cards for one review session: the prompt, the answer as sanitized HTML (the site's Markdown
+    renderer), the note's page, and the next interval each rating would give."""
     vault, journal, _ = _open(state)
     due = due_cards(vault, journal, limit=limit)
-    return {"due": [{**item.to_json(), "answer": item.card.answer, "new": item.new} for item in due]}
+    states = load_states(journal)
+    urls, renderer = SiteUrls(vault), NoteRenderer(vault, SiteUrls(vault))
+    now = dt.datetime.now(dt.UTC)
+    items = []
+    for item in due:
+        outcomes = preview(item.card.id, states, now)
+        key = (str(journal.root), item.card.id, states[item.card.id].reviews if item.card.id in states else 0)
+        with _PREVIEW_LOCK:
+            _PREVIEWS[key] = (now, outcomes)
+            while len(_PREVIEWS) > _PREVIEW_LIMIT:
+                _PREVIEWS.popitem(last=False)
+        note = vault.notes[item.card.note]
+        items.append({
+            **item.to_json(), "answer": item.card.answer, "new": item.new, "kind": item.card.kind,
+            "answer_html": renderer.render_fragment(note, item.card.answer or "", ROOT_OF_REVIEW_PAGE),
+            "title": note.title, "url": urls.note(note.id),
+            "intervals": {str(r): interval_label(outcomes[r].due, now) for r in RATING_NAMES},
+        })  # fmt: skip
+    return {"due": items}
+
+
+ROOT_OF_REVIEW_PAGE = "../"  # the Review page is /review/: links in answers are relative to it
 
 
 def review_payload(state: SiteState, body: dict[str, Any]) -> dict[str, Any]:
@@ -93,8 +140,35 @@ def review_payload(state: SiteState, body: dict[str, Any]) -> dict[str, Any]:
     if card is None:
         raise NotFoundError(f"No card '{card_id}' (was its note renamed?).")
     with _WRITE_LOCK:
-        outcome = record_review(journal, card, rating)
+        states = load_states(journal)
+        key = (str(journal.root), card.id, states[card.id].reviews if card.id in states else 0)
+        with _PREVIEW_LOCK:
+            made, outcomes = _PREVIEWS.pop(key, (None, {}))
+        fresh = made is not None and dt.datetime.now(dt.UTC) - made < _PREVIEW_TTL
+        outcome = record_review(journal, card, rating, states=states, outcome=outcomes.get(rating) if fresh else None)
     return {"card": card.id, "rating": RATING_NAMES[rating], "due": format_ts(outcome.due), "state": outcome.state}
+
+
+def hold_payload(state: SiteState, body: dict[str, Any]) -> dict[str, Any]:
+    """Bury or suspend a card (or undo either), as the terminal's - and @ keys do."""
+    card_id, action = body.get("card"), body.get("action")
+    if not isinstance(card_id, str) or action not in HOLD_EVENTS:
+        raise BadRequest(f'Expected {{"card": CARD_ID, "action": one of {", ".join(HOLD_EVENTS)}}}.')
+    vault, journal, _ = _open(state)
+    card = next((c for c in vault_cards(vault) if c.id == card_id), None)
+    if card is None:
+        raise NotFoundError(f"No card '{card_id}' (was its note renamed?).")
+    with _WRITE_LOCK:
+        changed = hold(journal, [card], str(action))
+    return {"card": card.id, "action": action, "changed": bool(changed)}
+
+
+def runs_payload(state: SiteState, playbook_id: str) -> dict[str, Any]:
+    """A playbook's logged runs, newest first, for its page."""
+    vault, journal, _ = _open(state)
+    note = vault.get(playbook_id)
+    runs = [run.summary() for run in load_runs(journal) if run.playbook == note.id]
+    return {"playbook": note.id, "runs": list(reversed(runs))}
 
 
 # -- HTTP ---------------------------------------------------------------------------------------
@@ -140,7 +214,8 @@ def _json_post(state: SiteState, payload: Callable[[SiteState, Any], Any]) -> Ca
 
 
 def learn_routes(state: SiteState) -> list[BaseRoute]:
-    """GET/POST /_learn/progress, GET /_learn/review/due, POST /_learn/review."""
+    """GET/POST /_learn/progress, GET /_learn/review/due, POST /_learn/review and /_learn/review/hold,
+    GET /_learn/playbook/runs."""
 
     async def get_progress(request: Request) -> Response:
         return await _answer(lambda: progress_payload(state))
@@ -155,12 +230,21 @@ def learn_routes(state: SiteState) -> list[BaseRoute]:
         return await _answer(lambda: due_payload(state, limit))
 
     post_review = _json_post(state, review_payload)
+    post_hold = _json_post(state, hold_payload)
+
+    async def get_runs(request: Request) -> Response:
+        playbook_id = request.query_params.get("playbook", "")
+        if not playbook_id:
+            return _error(BadRequest("Give ?playbook=ID."))
+        return await _answer(lambda: runs_payload(state, playbook_id))
 
     return [
         Route("/_learn/progress", get_progress, methods=["GET"]),
         Route("/_learn/progress", post_progress, methods=["POST"]),
         Route("/_learn/review/due", get_due, methods=["GET"]),
         Route("/_learn/review", post_review, methods=["POST"]),
+        Route("/_learn/review/hold", post_hold, methods=["POST"]),
+        Route("/_learn/playbook/runs", get_runs, methods=["GET"]),
     ]
 
 
