@@ -220,3 +220,24 @@ def test_core_imports_no_presentation_library():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_combination_over_the_total_work_limit_is_refused_before_running():
+    # Each value is in range on its own; together they would run for hours.
+    with pytest.raises(UsageError) as info:
+        run_lab("retry-storm", {"clients": "2000", "trials": "50"})
+    text = str(info.value)
+    assert "times the work of the default run" in text and "limit is 25 times" in text
+    assert "Lower 'clients' (default 100)" in text
+    with pytest.raises(UsageError, match="Lower 'customers'"):
+        run_lab("queueing", {"customers": "10000000"})
+
+
+def test_every_default_run_is_within_the_work_limit_and_costs_grow_with_their_parameters():
+    from backbrain.labs.registry import MAX_WORK_FACTOR, work_factor
+
+    for info in list_labs():
+        assert work_factor(info.name, info.defaults()) == pytest.approx(1.0)
+        quick = {**info.defaults(), **{k: info.param(k).parse(v) for k, v in QUICK[info.name].items()}}
+        assert work_factor(info.name, quick) < 1.0, info.name  # the quick runs here are cheaper
+    assert MAX_WORK_FACTOR == 25

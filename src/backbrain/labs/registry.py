@@ -16,6 +16,9 @@ from backbrain.errors import UsageError
 from backbrain.labs.spec import Lab, LabInfo, Number, Outcome, ParamValue, SeriesPlot
 
 DEFAULT_SEED = 42
+# A run may do at most this many times the work of the lab's default run (seconds there, minutes
+# here). Each value is range-checked on its own; this catches combinations of large ones.
+MAX_WORK_FACTOR = 25.0
 
 
 @dataclass
@@ -99,6 +102,7 @@ def run_lab(
     """
     lab = _lookup(name)
     parsed = parse_params(lab.info, params or {})
+    check_work(name, parsed)
     seed = DEFAULT_SEED if seed is None else seed
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise UsageError(f"seed must be an integer, got {seed!r}")
@@ -126,6 +130,33 @@ def parse_params(info: LabInfo, given: Mapping[str, str]) -> dict[str, ParamValu
                 hint=params_help(info),
             ) from None
     return values
+
+
+def work_factor(name: str, parsed: Mapping[str, ParamValue]) -> float:
+    """How many times the default run's work these (parsed) parameters ask for."""
+    lab = _lookup(name)
+    return lab.cost(parsed) / max(1e-9, lab.cost(lab.info.defaults()))
+
+
+def check_work(name: str, parsed: Mapping[str, ParamValue]) -> None:
+    """Refuse, before anything is allocated, a run over MAX_WORK_FACTOR x the default's work.
+
+    The message names the limit and the parameter whose return to its default saves the most, so
+    the user knows what to lower without reading the simulation.
+    """
+    factor = work_factor(name, parsed)
+    if factor <= MAX_WORK_FACTOR:
+        return
+    lab = _lookup(name)
+    defaults = lab.info.defaults()
+    changed = [key for key in parsed if parsed[key] != defaults[key]]
+    heaviest = min(changed, key=lambda key: lab.cost({**parsed, key: defaults[key]}), default=None)
+    advice = f" Lower {heaviest!r} (default {lab.info.param(heaviest).default_text()})." if heaviest else ""  # type: ignore[union-attr]
+    raise UsageError(
+        f"This {name} run would do about {factor:,.0f} times the work of the default run; the limit is "
+        f"{MAX_WORK_FACTOR:g} times.{advice}",
+        hint=params_help(lab.info),
+    )
 
 
 def params_help(info: LabInfo) -> str:

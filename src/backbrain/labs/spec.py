@@ -138,12 +138,21 @@ class Outcome:
 
 
 RunFn = Callable[[Mapping[str, Any], int, ProgressFn], Outcome]
+CostFn = Callable[[Mapping[str, Any]], float]
 
 
 @dataclass(frozen=True)
 class Lab:
+    """A lab's declaration, its simulation, and an estimate of its work.
+
+    `cost` is proportional to the simulated events a run with these parameters makes (its units
+    are the lab's own); the registry compares it with the default run's cost to refuse, before
+    any allocation, a combination that would run for hours even though every value is in range.
+    """
+
     info: LabInfo
     run: RunFn
+    cost: CostFn
 
 
 def _fmt(value: float | int) -> str:

@@ -13,20 +13,17 @@ progress edits refuse the read-only starter, reviews of the starter go to the pe
 from __future__ import annotations
 
 import datetime as dt
-import json
 import threading
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fsrs import Card as FsrsCard
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from backbrain.core.vault import Vault, load_vault, locate_vault
-from backbrain.errors import BackbrainError, NotFoundError, RefusedError
+from backbrain.errors import NotFoundError
 from backbrain.learn.journal import Journal, format_ts, journal_for
 from backbrain.learn.playbook import load_runs
 from backbrain.learn.progress import progress_history, progress_report, progress_series, set_progress
@@ -45,16 +42,13 @@ from backbrain.learn.review import (
 from backbrain.site.markdown import NoteRenderer
 from backbrain.site.urls import SiteUrls
 from backbrain.web.app import SiteState, register_routes
-from backbrain.web.security import protected
+from backbrain.web.jsonapi import BadRequest
+from backbrain.web.jsonapi import answer as _answer
+from backbrain.web.jsonapi import error_response as _error
+from backbrain.web.jsonapi import json_post as _json_post
 
-MAX_BODY = 16 * 1024
 DEFAULT_REVIEW_LIMIT = 20
 _WRITE_LOCK = threading.Lock()  # one progress edit or review at a time: read-modify-write of notes
-NO_STORE = {"cache-control": "no-store"}
-
-
-class BadRequest(BackbrainError):
-    """A malformed request body (400)."""
 
 
 def _open(state: SiteState) -> tuple[Vault, Journal, bool]:
@@ -169,48 +163,6 @@ def runs_payload(state: SiteState, playbook_id: str) -> dict[str, Any]:
     note = vault.get(playbook_id)
     runs = [run.summary() for run in load_runs(journal) if run.playbook == note.id]
     return {"playbook": note.id, "runs": list(reversed(runs))}
-
-
-# -- HTTP ---------------------------------------------------------------------------------------
-def _error(exc: BackbrainError) -> Response:
-    status = 409 if isinstance(exc, RefusedError) else 404 if isinstance(exc, NotFoundError) else 400
-    return JSONResponse({"error": exc.message, "hint": exc.hint}, status_code=status, headers=NO_STORE)
-
-
-async def _json_body(request: Request) -> dict[str, Any]:
-    if not request.headers.get("content-type", "").startswith("application/json"):
-        raise BadRequest("Send JSON (content-type: application/json).")
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise BadRequest("Request body too large.")
-    try:
-        body = json.loads(raw)
-    except ValueError as exc:
-        raise BadRequest("The body is not valid JSON.") from exc
-    if not isinstance(body, dict):
-        raise BadRequest("The body must be a JSON object.")
-    return body
-
-
-async def _answer(work: Callable[[], dict[str, Any]]) -> Response:
-    try:
-        return JSONResponse(await run_in_threadpool(work), headers=NO_STORE)
-    except BackbrainError as exc:
-        return _error(exc)
-
-
-def _json_post(state: SiteState, payload: Callable[[SiteState, Any], Any]) -> Callable[[Request], Awaitable[Response]]:
-    """A CSRF-protected POST endpoint: parse the JSON body, then answer with payload(state, body)."""
-
-    @protected(state.csrf)
-    async def endpoint(request: Request) -> Response:
-        try:
-            body = await _json_body(request)
-        except BackbrainError as exc:
-            return _error(exc)
-        return await _answer(lambda: payload(state, body))
-
-    return endpoint
 
 
 def learn_routes(state: SiteState) -> list[BaseRoute]:

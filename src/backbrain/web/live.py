@@ -23,7 +23,7 @@ from backbrain.web.security import allowed_hosts
 
 # Modules that add routes with backbrain.web.app.register_routes when imported; serve imports them
 # before building the app. A module that does not exist (yet) is skipped.
-ROUTE_MODULES = ("backbrain.web.learn", "backbrain.web.search")
+ROUTE_MODULES = ("backbrain.web.learn", "backbrain.web.search", "backbrain.web.labs")
 IGNORED_PARTS = {".backbrain", ".git", ".obsidian", "node_modules", "__pycache__", ".trash", ".venv"}
 
 

@@ -162,4 +162,4 @@ def _bucketed_p99(done: list[tuple[float, float]], duration: float) -> list[tupl
     return [(i * PLOT_BUCKET_S, percentile(buckets[i], 99)) for i in range(last) if i in buckets]
 
 
-LAB = Lab(INFO, run)
+LAB = Lab(INFO, run, lambda p: 2 * p["rate"] * p["duration_s"])

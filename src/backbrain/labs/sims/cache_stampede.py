@@ -203,4 +203,4 @@ def _steps(trace: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return out
 
 
-LAB = Lab(INFO, run)
+LAB = Lab(INFO, run, lambda p: 3 * p["read_rate"] * p["duration_s"])

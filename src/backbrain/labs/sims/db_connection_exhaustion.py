@@ -128,4 +128,4 @@ def run(p: Mapping[str, Any], seed: int, progress: ProgressFn) -> Outcome:
     return Outcome(variants, plot)
 
 
-LAB = Lab(INFO, run)
+LAB = Lab(INFO, run, lambda p: p["rate"] * p["duration_s"] * len(p["pools"]))

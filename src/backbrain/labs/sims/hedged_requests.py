@@ -141,4 +141,4 @@ def _grid(top: int) -> list[int]:
     return sorted({1, *range(steps, top + 1, steps), top})
 
 
-LAB = Lab(INFO, run)
+LAB = Lab(INFO, run, lambda p: p["requests"] * (sum(p["fanouts"]) + max(p["fanouts"])) + CALIBRATION)

@@ -175,4 +175,4 @@ def run(p: Mapping[str, Any], seed: int, progress: ProgressFn) -> Outcome:
     return Outcome(variants, plot)
 
 
-LAB = Lab(INFO, run)
+LAB = Lab(INFO, run, lambda p: 2 * p["bins"] + 4 * p["load"] * p["servers"] * 750 / p["fast_ms"] * p["duration_s"])

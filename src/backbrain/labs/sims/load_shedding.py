@@ -190,4 +190,4 @@ def run(p: Mapping[str, Any], seed: int, progress: ProgressFn) -> Outcome:
     return Outcome(variants, plot)
 
 
-LAB = Lab(INFO, run)
+LAB = Lab(INFO, run, lambda p: 4 * sum(p["loads"]) * p["workers"] * 1000 / p["service_ms"] * p["duration_s"])

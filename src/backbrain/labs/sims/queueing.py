@@ -233,4 +233,4 @@ def metrics(
     return out
 
 
-LAB = Lab(INFO, run)
+LAB = Lab(INFO, run, lambda p: p["customers"] * len(p["rhos"]) * (2 if p["servers"] > 1 else 1))

@@ -195,4 +195,4 @@ def _count_in(sorted_times: list[float], lo: float, hi: float) -> int:
     return bisect.bisect_right(sorted_times, hi) - bisect.bisect_right(sorted_times, lo)
 
 
-LAB = Lab(INFO, run)
+LAB = Lab(INFO, run, lambda p: (p["background_rate"] + p["burst_size"] / p["burst_every_s"]) * p["duration_s"] * 4)

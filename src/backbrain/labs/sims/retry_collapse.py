@@ -201,4 +201,4 @@ def run(p: Mapping[str, Any], seed: int, progress: ProgressFn) -> Outcome:
     return Outcome(variants, plot)
 
 
-LAB = Lab(INFO, run)
+LAB = Lab(INFO, run, lambda p: 4 * p["rate"] * p["duration_s"] * (p["retries"] + 1))

@@ -216,4 +216,10 @@ def _write_rate(times: list[float]) -> list[tuple[float, float]]:
     return [(i * BUCKET_MS, float(c)) for i, c in enumerate(counts)]
 
 
-LAB = Lab(INFO, run)
+LAB = Lab(
+    INFO,
+    run,
+    lambda p: (
+        5 * p["trials"] * p["clients"] ** 2 + p["overload"] * p["requests"] * (p["layer_retries"] + 1) ** p["layers"]
+    ),
+)

@@ -15,6 +15,7 @@ refused and the client backs off and tries again.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Generator, Mapping
 from typing import Any
@@ -117,4 +118,4 @@ def run(p: Mapping[str, Any], seed: int, progress: ProgressFn) -> Outcome:
     return Outcome(variants, plot)
 
 
-LAB = Lab(INFO, run)
+LAB = Lab(INFO, run, lambda p: p["clients"] * (1 + math.log2(max(1.0, p["cap_s"] / p["base_s"]))))
