@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -360,16 +361,43 @@ def _make_link(attrs: dict[str, Any], parts: list[str], line: int, embed: bool) 
 
 
 def _build_sections(note: Note, marks: list[tuple[int, int, int, str]], data: bytes, lines: _LineIndex) -> None:
-    to_char = (lambda offset: offset) if len(data) == len(note.body) else (lambda offset: len(data[:offset].decode()))
-    for index, (level, start, end, title) in enumerate(marks):
-        stop = next((m[1] for m in marks[index + 1 :] if m[0] <= level), len(data))
+    """Sections from the heading marks, in time linear in their number (a 4 MB note of 160,000
+    headings took minutes when each heading searched the rest of the list for its end)."""
+    stops = _section_stops(marks, len(data))
+    to_char = _char_offsets(data, note.body, [m[2] for m in marks] + stops)
+    for (level, start, end, title), stop in zip(marks, stops, strict=True):
         section = Section(title, level, lines.line(start), to_char(end), to_char(stop), note.body)
         note.headings.append(section)
         if level == 1 and note.h1 is None:
             note.h1 = title
         elif level == 2:
             note.sections.append(section)
-    h2 = [(s.line, s.title) for s in note.sections]
+    h2_lines = [s.line for s in note.sections]
     for task in note.tasks:
-        owner = [title for line, title in h2 if line <= task.line]
-        task.section = owner[-1] if owner else None
+        index = bisect_right(h2_lines, task.line)
+        task.section = note.sections[index - 1].title if index else None
+
+
+def _section_stops(marks: list[tuple[int, int, int, str]], end: int) -> list[int]:
+    """Where each heading's section ends: at the next heading of the same or a higher level."""
+    stops = [end] * len(marks)
+    open_marks: list[int] = []  # indexes of headings whose section is still open, levels increasing
+    for index, (level, start, _end, _title) in enumerate(marks):
+        while open_marks and marks[open_marks[-1]][0] >= level:
+            stops[open_marks.pop()] = start
+        open_marks.append(index)
+    return stops
+
+
+def _char_offsets(data: bytes, text: str, offsets: list[int]) -> Callable[[int], int]:
+    """Byte offset -> character offset in `text` (decoded from `data`), for the given offsets, in
+    one pass over the text instead of decoding a prefix per offset."""
+    if len(data) == len(text):
+        return lambda offset: offset
+    table: dict[int, int] = {}
+    position = chars = 0
+    for offset in sorted(set(offsets)):
+        chars += len(data[position:offset].decode("utf-8", "replace"))
+        position = offset
+        table[offset] = chars
+    return table.__getitem__

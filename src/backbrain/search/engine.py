@@ -391,6 +391,9 @@ def _hits(index: SearchIndex, top: list[tuple[int, float]], names: _Names, expre
     return hits
 
 
+SNIPPET_MAX_BODY = 1_000_000  # characters; larger notes get their summary or opening as the snippet
+
+
 def _snippets(index: SearchIndex, rowids: list[int], expression: str) -> dict[int, tuple[str, list[tuple[int, int]]]]:
     if not rowids:
         return {}
@@ -398,9 +401,14 @@ def _snippets(index: SearchIndex, rowids: list[int], expression: str) -> dict[in
     parts = ", ".join(f"snippet(fts, {c}, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '…', 20)" for c in columns)
     marks = ",".join("?" * len(rowids))
     found: dict[int, tuple[str, list[tuple[int, int]]]] = {}
-    if expression:
+    # FTS5's snippet() weighs every phrase instance against the others: a 20 MB note with the term
+    # 360,000 times took minutes. Notes that large get the plain fallback snippet below instead.
+    sized = index.conn.execute(f"SELECT rowid, length(body) FROM fts WHERE rowid IN ({marks})", rowids)
+    small = [rowid for rowid, size in sized if (size or 0) <= SNIPPET_MAX_BODY]
+    if expression and small:
+        marks = ",".join("?" * len(small))
         sql = f"SELECT rowid, {parts} FROM fts WHERE fts MATCH ? AND rowid IN ({marks})"
-        for rowid, *texts in index.conn.execute(sql, [expression, *rowids]):
+        for rowid, *texts in index.conn.execute(sql, [expression, *small]):
             chosen = next((t for t in texts if t and HIGHLIGHT_START in t), None)
             if chosen:
                 found[rowid] = split_highlights(chosen)
