@@ -11,9 +11,9 @@ from backbrain.check import check_paths, check_vault
 from backbrain.core.vault import load_vault
 
 NOTES = {
-    "01_patterns/caching.md": pattern("Caching", mitigates=["cache-stampede"]),
+    "01_patterns/caching.md": pattern("Caching", mitigates=["cache-stampede"], related=["retry", "nowhere"]),
     "01_patterns/retry.md": pattern("Retry"),
-    "04_failure-modes/cache-stampede.md": failure("Cache stampede"),
+    "04_failure-modes/cache-stampede.md": failure("Cache stampede", **{"mitigated-by": ["caching"]}),
     "04_failure-modes/retry-storm.md": note_text(failure("Retry storm"), "# Retry storm\n\nSee [[retry]].\n"),
 }
 
@@ -31,6 +31,11 @@ def by_path(report_problems: list) -> dict[str, list[tuple[int, str, str]]]:
         ("04_failure-modes/retry-storm.md", lambda t: t + "\nAnd [[nowhere]] and [[caching#Nope]].\n"),  # body only
         ("01_patterns/retry.md", lambda t: t.replace("title: Retry", "title: Retries\naliases: [caching]")),
         ("01_patterns/caching.md", lambda t: t.replace("- cache-stampede", "- retry")),  # relation changed
+        # the stampede note declared the same edge too: dropping it there keeps caching's declaration
+        ("04_failure-modes/cache-stampede.md", lambda t: t.replace("mitigated-by:\n- caching\n", "")),
+        ("01_patterns/caching.md", lambda t: t.replace("mitigates:\n- cache-stampede\n", "")),  # and here
+        ("01_patterns/retry.md", lambda t: t.replace("title: Retry", "title: Retry\nuses: [caching]")),  # wrong type
+        ("01_patterns/caching.md", lambda t: t.replace("- nowhere", "- still-nowhere")),  # unresolved changed
         ("01_patterns/caching.md", lambda t: "\x00binary"),
         ("01_patterns/new-note.md", lambda t: "---\ntitle: New\ntype: pattern\n---\n[[retry]]\n"),  # not on disk
     ],
@@ -45,8 +50,14 @@ def test_with_text_equals_writing_the_file_and_reloading(tmp_path: Path, rel: st
     path.write_text(new_text, encoding="utf-8")
     fresh = load_vault(root)
     assert sorted(n.rel for n in edited.files) == sorted(n.rel for n in fresh.files)
-    assert sorted((e.source, e.kind, e.target) for e in edited.edges) == sorted(
-        (e.source, e.kind, e.target) for e in fresh.edges
+    assert [(e.source, e.kind, e.target, e.declared_by, e.line) for e in edited.edges] == [
+        (e.source, e.kind, e.target, e.declared_by, e.line) for e in fresh.edges
+    ]
+    assert {k: [e.target for e in v] for k, v in edited._edges_of.items()} == {
+        k: [e.target for e in v] for k, v in fresh._edges_of.items()
+    }
+    assert sorted((u.note.rel, u.value) for u in edited.unresolved_relations) == sorted(
+        (u.note.rel, u.value) for u in fresh.unresolved_relations
     )
     expected = by_path(check_vault(fresh).problems)
     rels = [n.rel for n in fresh.files]
