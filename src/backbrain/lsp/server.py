@@ -57,6 +57,7 @@ class BackbrainServer(LanguageServer):
             self.report(f"backbrain: {exc}; using the default schema until it is fixed.", types.MessageType.Error)
             vault = load_vault(root, config=default_config())
         self.session = Session(vault)
+        Session.settle()
         log.info("backbrain lsp: %d notes in %s", len(vault.files), root)
 
     def report(self, message: str, kind: types.MessageType = types.MessageType.Warning) -> None:
