@@ -138,22 +138,21 @@ def check_paths(vault: Vault, rels: Iterable[str], today: dt.date | None = None)
     graph, which a one-note edit keeps up to date (`Vault.with_text`). Unknown paths map to [].
     """
     wanted: dict[str, list[Problem]] = {rel: [] for rel in rels}
-    declaring: set[str] = set()
-    for note in vault.files:
-        if note.rel in wanted:
-            wanted[note.rel].extend(check_note(vault, note, today or dt.date.today()))
-            declaring.add(note.id)
-    for found in _vault_problems(vault, declaring):
+    notes = [note for note in vault.files if note.rel in wanted]
+    for note in notes:
+        wanted[note.rel].extend(check_note(vault, note, today or dt.date.today()))
+    for found in _vault_problems(vault, notes):
         if found.path in wanted:
             wanted[found.path].append(found)
     return {rel: _kept(vault, problems) for rel, problems in wanted.items()}
 
 
-def _vault_problems(vault: Vault, declaring: set[str] | None = None) -> Iterator[Problem]:
-    """The cross-note rules; with `declaring`, typed relations only of the notes with those ids."""
-    yield from _duplicates(vault)
+def _vault_problems(vault: Vault, notes: list[Note] | None = None) -> Iterator[Problem]:
+    """The cross-note rules; with `notes`, only what they can report on those notes (less work, not less
+    checking: the graph they are judged against is still the whole vault's)."""
+    yield from _duplicates(vault, notes)
     yield from _supersede_problems(vault)
-    yield from _relation_problems(vault, declaring)
+    yield from _relation_problems(vault, None if notes is None else {note.id for note in notes})
     yield from _ambiguous_links(vault)
 
 
@@ -361,8 +360,8 @@ _NOTE_VALIDATORS: list[Callable[[Vault, Note, dt.date], Iterator[Problem]]] = [
 ]
 
 
-def _duplicates(vault: Vault) -> Iterator[Problem]:
-    for note in vault.files:
+def _duplicates(vault: Vault, notes: list[Note] | None = None) -> Iterator[Problem]:
+    for note in vault.files if notes is None else notes:
         first = vault.notes.get(note.id)
         if first is not None and first is not note:
             yield problem(
@@ -371,8 +370,12 @@ def _duplicates(vault: Vault) -> Iterator[Problem]:
                 "duplicate-id",
                 f"Duplicate id '{note.id}': also {first.rel}. Rename one file or set a distinct `id:`.",
             )
+    if notes is not None and not any("aliases" in note.meta for note in notes):
+        return  # only a note's own aliases can be reported on it
     owners: dict[str, str] = {note_id.lower(): note_id for note_id in vault.notes}
     for note in vault.notes.values():
+        if "aliases" not in note.meta:
+            continue
         for alias in note.aliases:
             key = alias.lower()
             owner = owners.get(key)
