@@ -66,8 +66,21 @@ async def start(lsp_client: LanguageClient, root: Path) -> types.InitializeResul
     )
 
 
+REGISTRATIONS: list[types.Registration] = []
+
+
+def accept_registrations(lsp_client: LanguageClient) -> None:
+    """Answer client/registerCapability as editors do (the server asks to watch files), keeping a record."""
+    REGISTRATIONS.clear()
+
+    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register(client: LanguageClient, params: types.RegistrationParams) -> None:
+        REGISTRATIONS.extend(params.registrations)
+
+
 @pytest_lsp.fixture(config=SERVER)
 async def client(lsp_client: LanguageClient, vault: Path):
+    accept_registrations(lsp_client)
     await start(lsp_client, vault)
     yield
     await lsp_client.shutdown_session()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from lsp_helpers import change_note, client, codes, diagnostics, open_note, vault
+from lsp_helpers import REGISTRATIONS, change_note, client, codes, diagnostics, open_note, vault
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
@@ -74,3 +74,17 @@ async def test_closing_clears_diagnostics_and_reads_the_file_again(client: Langu
         types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=address))
     )
     await diagnostics(client, address, lambda d: len(d) == 0)
+
+
+async def test_files_changed_outside_the_editor_are_read_again(client: LanguageClient, vault: Path):
+    assert types.WORKSPACE_DID_CHANGE_WATCHED_FILES in [r.method for r in REGISTRATIONS]  # it asked to be told
+    address = open_note(client, vault, "04_failure-modes/cache-stampede.md")
+    await diagnostics(client, address, lambda d: "BB202" not in codes(d))
+    caching = vault / "01_patterns/caching.md"
+    caching.write_text(caching.read_text(encoding="utf-8").replace("## Solution", "## Approach"), encoding="utf-8")
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=caching.as_uri(), type=types.FileChangeType.Changed)]
+        )
+    )
+    await diagnostics(client, address, lambda d: "BB202" in codes(d))

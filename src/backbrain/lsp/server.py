@@ -60,6 +60,19 @@ class BackbrainServer(LanguageServer):
         Session.settle()
         log.info("backbrain lsp: %d notes in %s", len(vault.files), root)
 
+    def watch_files(self) -> None:
+        """Ask the editor to report files changed outside it (a git pull, another tool), when it can."""
+        workspace = self.client_capabilities.workspace
+        watched = workspace.did_change_watched_files if workspace is not None else None
+        if watched is None or not watched.dynamic_registration:
+            return
+        watcher = types.FileSystemWatcher(glob_pattern="**/*")
+        options = types.DidChangeWatchedFilesRegistrationOptions(watchers=[watcher])
+        registration = types.Registration(
+            id="backbrain-files", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=options
+        )
+        self.client_register_capability(types.RegistrationParams(registrations=[registration]))
+
     def report(self, message: str, kind: types.MessageType = types.MessageType.Warning) -> None:
         self.window_show_message(types.ShowMessageParams(type=kind, message=message))
 
@@ -145,6 +158,10 @@ def _register_sync(server: BackbrainServer) -> None:
     @server.feature(types.INITIALIZE)
     def initialize(ls: BackbrainServer, params: types.InitializeParams) -> None:
         ls.open_vault(params)
+
+    @server.feature(types.INITIALIZED)
+    def initialized(ls: BackbrainServer, params: types.InitializedParams) -> None:
+        ls.watch_files()
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: BackbrainServer, params: types.DidOpenTextDocumentParams) -> None:
