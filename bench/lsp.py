@@ -83,7 +83,7 @@ def pick_note(root: Path) -> tuple[Path, str]:
 
 async def run(root: Path, requests: int, edits: int) -> list[str]:
     client = make_test_lsp_client()
-    client.feature(types.CLIENT_REGISTER_CAPABILITY)(lambda client, params: None)  # the file watcher
+    client.feature(types.CLIENT_REGISTER_CAPABILITY)(lambda params: None)  # the server asks to watch files
     await client.start_io(sys.executable, "-m", "backbrain", "lsp")
     lines: list[str] = []
     pid = client._server.pid if client._server is not None else 0

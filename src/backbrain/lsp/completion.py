@@ -42,11 +42,12 @@ def complete(session: Session, rel: str, text: Text, position: types.Position) -
 
 
 def ranked(entries: list[Entry], prefix: str, texts: list[str] | None = None, limit: int = LIMIT) -> list[Entry]:
-    """The entries that best match what was typed (the first by title when nothing was)."""
+    """The entries that best match what was typed (the first by title when nothing was); `texts` are
+    the entries' names already lowercased (Catalog.search_texts), else they are made here."""
     if not prefix.strip():
         return entries[:limit]
-    texts = texts if texts is not None else [entry.search_text for entry in entries]
-    found = process.extract(prefix, texts, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit)
+    texts = texts if texts is not None else [utils.default_process(entry.search_text) for entry in entries]
+    found = process.extract(utils.default_process(prefix), texts, scorer=fuzz.WRatio, processor=None, limit=limit)
     return [entries[index] for _, score, index in found if score > 0]
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pygls.uris import from_fs_path, to_fs_path
+from rapidfuzz import utils
 
 from backbrain.core.location import is_note_name
 from backbrain.core.note import Note
@@ -41,10 +42,10 @@ class Catalog:
 
     entries: list[Entry]
     tags: list[str]
-    search_texts: list[str] = field(init=False)
+    search_texts: list[str] = field(init=False)  # each entry's names, lowercased for fuzzy matching
 
     def __post_init__(self) -> None:
-        self.search_texts = [entry.search_text for entry in self.entries]
+        self.search_texts = [utils.default_process(entry.search_text) for entry in self.entries]
 
     @classmethod
     def of(cls, vault: Vault) -> Catalog:
