@@ -25,3 +25,16 @@ def test_without_the_extra_it_says_how_to_install_it():
 def test_a_missing_vault_folder_is_a_usage_error(tmp_path):
     result = run_cli("lsp", "--vault", str(tmp_path / "nope"))
     assert result.returncode == 2 and "is not a folder" in result.stderr
+
+
+def test_which_folder_is_the_vault(tmp_path, monkeypatch):
+    from backbrain.lsp.server import vault_root
+
+    (tmp_path / "kb" / "01_patterns").mkdir(parents=True)
+    (tmp_path / "kb" / "backbrain.toml").write_text("", encoding="utf-8")
+    (tmp_path / "plain").mkdir()
+    assert vault_root(tmp_path / "plain", tmp_path / "kb") == (tmp_path / "plain").resolve()  # --vault wins
+    assert vault_root(None, tmp_path / "kb" / "01_patterns") == (tmp_path / "kb").resolve()  # walks up
+    assert vault_root(None, tmp_path / "plain") == (tmp_path / "plain").resolve()  # any folder of notes
+    monkeypatch.setenv("BACKBRAIN_VAULT", str(tmp_path / "kb"))
+    assert vault_root(None, None) == (tmp_path / "kb").resolve()  # no workspace: the commands' rule

@@ -22,7 +22,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from backbrain import __version__
-from backbrain.core.location import CONFIG_FILE
+from backbrain.core.location import CONFIG_FILE, locate_vault
 from backbrain.core.schema import default_config
 from backbrain.core.vault import load_vault
 from backbrain.errors import BackbrainError
@@ -110,10 +110,14 @@ class BackbrainServer(LanguageServer):
 
 def vault_root(explicit: Path | None, workspace: Path | None) -> Path:
     """--vault or initializationOptions.vault; else the nearest backbrain.toml at or above the workspace
-    folder, else the workspace folder itself (any folder of Markdown notes is a vault); else the cwd."""
+    folder, else the workspace folder itself (any folder of Markdown notes is a vault). Without a
+    workspace folder (a single file opened), the commands' rule: $BACKBRAIN_VAULT, a backbrain.toml
+    above the cwd, else the bundled starter; never a whole home folder by accident."""
     if explicit is not None:
         return explicit.resolve()
-    start = (workspace or Path.cwd()).resolve()
+    if workspace is None:
+        return locate_vault(None).root
+    start = workspace.resolve()
     return next((folder for folder in (start, *start.parents) if (folder / CONFIG_FILE).is_file()), start)
 
 
