@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -77,6 +78,10 @@ async def test_closing_clears_diagnostics_and_reads_the_file_again(client: Langu
 
 
 async def test_files_changed_outside_the_editor_are_read_again(client: LanguageClient, vault: Path):
+    for _ in range(400):  # the server asks right after `initialized`, without the client waiting for it
+        if REGISTRATIONS:
+            break
+        await asyncio.sleep(0.05)
     assert types.WORKSPACE_DID_CHANGE_WATCHED_FILES in [r.method for r in REGISTRATIONS]  # it asked to be told
     address = open_note(client, vault, "04_failure-modes/cache-stampede.md")
     await diagnostics(client, address, lambda d: "BB202" not in codes(d))
