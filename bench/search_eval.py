@@ -118,6 +118,7 @@ def ablations() -> dict[str, Any]:
         "no name bonus": dataclasses.replace(base, name_bonus=0.0, phrase_bonus=0.0, fuzzy_bonus=0.0),
         "no common-word scoring": dataclasses.replace(base, score_common=False),
         "no type prior": dataclasses.replace(base, type_prior=()),
+        "no thesaurus": dataclasses.replace(base, synonym_weight=0.0),
     }
 
 

@@ -156,7 +156,7 @@ def test_search_box_shows_the_cli_answer_with_highlighted_snippets(page: Any) ->
     first.wait_for(timeout=5000)
     expect(first).to_have_attribute("data-id", "idempotency-keys")
     marks = first.locator(".result-snippet mark").all_inner_texts()
-    assert marks and {m.lower() for m in marks} <= {"customer", "customers", "charged", "charge", "twice"}
+    assert {"customer", "charge", "twice"} <= {m.lower() for m in marks}  # thesaurus words ("billed") too
     page.keyboard.press("Enter")
     page.wait_for_url("**/note/idempotency-keys/")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 
@@ -140,6 +140,18 @@ class RoadmapConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     areas: list[RoadmapArea] = msgspec.field(default_factory=_default_areas)
 
 
+Synonym = Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+
+
+class SearchConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """[search]: synonym groups added to the shipped thesaurus (backbrain/search/thesaurus.toml),
+    e.g. synonyms = [["pod", "container"], ["k8s", "kubernetes"]]; each group has two or more."""
+
+    synonyms: list[Annotated[list[Synonym], msgspec.Meta(min_length=2, max_length=50)]] = msgspec.field(
+        default_factory=list
+    )
+
+
 class ConfigFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """The shape of backbrain.toml; unknown keys are errors so typos do not pass silently."""
 
@@ -149,6 +161,7 @@ class ConfigFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     check: CheckConfig = msgspec.field(default_factory=CheckConfig)
     site: SiteConfig = msgspec.field(default_factory=SiteConfig)
     roadmap: RoadmapConfig = msgspec.field(default_factory=RoadmapConfig)
+    search: SearchConfig = msgspec.field(default_factory=SearchConfig)
 
     def __post_init__(self) -> None:
         for folder in self.folders:
@@ -297,6 +310,7 @@ class Config:
     site: SiteConfig
     roadmap: RoadmapConfig
     source: Path | None = None
+    search: SearchConfig = field(default_factory=SearchConfig)
 
     def type_for_folder(self, rel_path: str) -> str | None:
         """The default type of a note from its folder: the longest configured folder prefix wins."""
@@ -409,7 +423,7 @@ def build_config(parsed: ConfigFile, source: Path | None) -> Config:
             hint=f"Known types: {', '.join(sorted(types))}; add a [types.NAME] table to define one.",
         )
     fields = {**COMMON_FIELDS, **parsed.fields}
-    return Config(types, folders, fields, parsed.check, parsed.site, parsed.roadmap, source)
+    return Config(types, folders, fields, parsed.check, parsed.site, parsed.roadmap, source, parsed.search)
 
 
 def _merge_type(base: TypeSpec | None, override: TypeOverride) -> TypeSpec:

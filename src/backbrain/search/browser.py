@@ -127,9 +127,11 @@ def entry_json(note: Note, config: Config, relations: str, slug: str, tokens: To
     return json.dumps(note_entry(note, config, relations, slug, tokens), ensure_ascii=False, separators=(",", ":"))
 
 
-def settings() -> dict[str, Any]:
-    """The ranking knobs and query rules, taken from the code the CLI runs."""
+def settings(synonyms: Iterable[Iterable[str]] = ()) -> dict[str, Any]:
+    """The ranking knobs and query rules, taken from the code the CLI runs; `synonyms` are the
+    vault's own thesaurus groups (backbrain.toml [search] synonyms)."""
     from backbrain.search.engine import BM25_K1, COMMON_PRUNE_MIN_NOTES, SNIPPET_COLUMNS, RankConfig
+    from backbrain.search.thesaurus import thesaurus
 
     rank = RankConfig()
     return {
@@ -152,11 +154,15 @@ def settings() -> dict[str, Any]:
         "maxTerms": MAX_TERMS,
         "maxQueryChars": MAX_QUERY_CHARS,
         "snippetColumns": list(SNIPPET_COLUMNS),
+        "synonymWeight": rank.synonym_weight,
+        "thesaurus": thesaurus(tuple(tuple(group) for group in synonyms)).data(),
     }
 
 
-def index_json(entries: list[str]) -> str:
+def index_json(entries: list[str], synonyms: Iterable[Iterable[str]] = ()) -> str:
     """The whole index from pre-serialized entries (an incremental build re-serializes only the
     notes that changed), with the ranking settings in front."""
-    head = json.dumps({"v": FORMAT_VERSION, "fields": ENTRY_FIELDS, "settings": settings()}, separators=(",", ":"))
+    head = json.dumps(
+        {"v": FORMAT_VERSION, "fields": ENTRY_FIELDS, "settings": settings(synonyms)}, separators=(",", ":")
+    )
     return head[:-1] + ',"notes":[' + ",".join(entries) + "]}"

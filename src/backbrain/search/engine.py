@@ -44,6 +44,7 @@ class RankConfig:
     common_df: float = 0.5  # terms in more than this share of notes add nothing to BM25: not queried
     candidates: int = 60
     score_common: bool = True  # score words in over half the notes in Python (FTS5 gives them 0)
+    synonym_weight: float = 0.3  # a thesaurus group's score relative to a word the query holds
 
 
 @dataclass
@@ -187,6 +188,9 @@ def search(
     matched_in_sql = set(candidates)
     for rowid, extra in _common_term_scores(index, plan, config).items():
         candidates[rowid] = candidates.get(rowid, 0.0) + extra
+    if not plan.names_only:
+        for rowid, extra in _synonym_scores(index, _expansion(index, plan, names, config), names, config).items():
+            candidates[rowid] = candidates.get(rowid, 0.0) + extra
     scored = _rerank(candidates, plan, names, config)
     if filters[0]:  # notes found outside the filtered FTS5 query must pass the filters too
         allowed = matched_in_sql | _passing(index, set(scored) - matched_in_sql, filters)
@@ -237,6 +241,53 @@ def _plan(index: SearchIndex, parsed: ParsedQuery, names: _Names, config: RankCo
         result.message = "Showing results for: " + ", ".join(f"{k} → {v}" for k, v in result.corrections.items())
     words = [w for w, s in zip(fts_words, stemmer().stems(fts_words), strict=True) if s]
     return _Plan(words, common, idf, tokens, names_only)
+
+
+def _expansion(index: SearchIndex, plan: _Plan, names: _Names, config: RankConfig) -> list[list[str]]:
+    """The thesaurus's stems for this query, per group, that the index holds and that tell notes
+    apart (in at most `common_df` of the notes)."""
+    if not config.synonym_weight:
+        return []
+    from backbrain.search.store import synonyms
+    from backbrain.search.thesaurus import thesaurus
+
+    query_stems = {s for s in stemmer().stems(plan.tokens) if s}
+    groups = [stemmer().stems(words) for words in thesaurus(synonyms(index)).expand(query_stems)]
+    frequencies = _doc_frequencies(index, [s for group in groups for s in group])
+    limit = config.common_df * max(names.total, 1)
+    kept = [[s for s in group if 0 < frequencies.get(s, 0) <= limit] for group in groups]
+    return [group for group in kept if group]
+
+
+def _synonym_scores(index: SearchIndex, groups: list[list[str]], names: _Names, config: RankConfig) -> dict[int, float]:
+    """Each group of expansion stems scored as one term: field-weighted counts summed over the
+    group, saturated like BM25's (without length normalization), times the IDF of the notes holding
+    any of them, times `synonym_weight`."""
+    if not groups:
+        return {}
+    index.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.postings USING fts5vocab(main, fts, 'instance')")
+    wanted = sorted({s for group in groups for s in group})
+    marks = ",".join("?" * len(wanted))
+    weighted: dict[tuple[int, str], float] = {}
+    for doc, term, col, count in index.conn.execute(
+        f"SELECT doc, term, col, count(*) FROM temp.postings WHERE term IN ({marks}) GROUP BY doc, term, col", wanted
+    ):
+        weighted[(doc, term)] = weighted.get((doc, term), 0.0) + config.weights[FTS_COLUMNS.index(col)] * count
+    by_term: dict[str, dict[int, float]] = {}
+    for (doc, term), tf in weighted.items():
+        by_term.setdefault(term, {})[doc] = tf
+    total = max(names.total, 1)
+    scores: dict[int, float] = {}
+    for group in groups:
+        tf_of: dict[int, float] = {}
+        for term in sorted(set(group)):
+            for doc, tf in by_term.get(term, {}).items():
+                tf_of[doc] = tf_of.get(doc, 0.0) + tf
+        idf = _idf(total, len(tf_of))
+        for doc in sorted(tf_of):
+            tf = tf_of[doc]
+            scores[doc] = scores.get(doc, 0.0) + config.synonym_weight * idf * tf * (BM25_K1 + 1) / (tf + BM25_K1)
+    return scores
 
 
 def _idf(total: int, df: int) -> float:

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from backbrain.core.resolver import Candidate, Resolver
     from backbrain.search.documents import Doc
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5  # 5: the vault's synonyms kept in meta
 INDEX_DIR = ".backbrain"
 INDEX_FILE = "index.sqlite"
 FTS_COLUMNS = ("title", "aliases", "headings", "tags", "summary", "symptoms", "relations", "body")
@@ -251,7 +251,9 @@ class SearchIndex:
         if self.meta("graph_dirty") == "1":
             self._refresh_graph(files)
         if config_sig != meta.get("config_sig"):
+            synonyms = _vault_synonyms(self.root)
             with self.write() as conn:
+                _set_meta(conn, "synonyms", synonyms)
                 _set_meta(conn, "config_sig", config_sig)
                 _set_meta(conn, "config_hash", _config_hash(self.root))
                 _set_meta(conn, "built_by", _builder())
@@ -588,6 +590,19 @@ def _set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
     conn.execute(
         "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value)
     )
+
+
+def _vault_synonyms(root: Path) -> str:
+    """The vault's [search] synonyms as JSON, stored with the index so a query need not parse the
+    configuration (an invalid backbrain.toml is reported here, naming the key)."""
+    from backbrain.core.schema import load_config
+
+    return json.dumps(load_config(root).search.synonyms)
+
+
+def synonyms(index: SearchIndex) -> tuple[tuple[str, ...], ...]:
+    """The vault's own synonym groups, as the last sync stored them."""
+    return tuple(tuple(group) for group in json.loads(index.meta("synonyms") or "[]"))
 
 
 def _builder() -> str:

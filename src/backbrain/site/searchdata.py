@@ -53,5 +53,5 @@ def adopt(vault: Vault, urls: SiteUrls, texts: list[str]) -> EntryCache:
     return {i: (vault.notes[i], keys[i], text) for i, text in zip(ordered_ids(vault), texts, strict=True)}
 
 
-def index_json(texts: list[str]) -> str:
-    return browser.index_json(texts)
+def index_json(texts: list[str], vault: Vault) -> str:
+    return browser.index_json(texts, vault.config.search.synonyms)

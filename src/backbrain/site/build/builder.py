@@ -382,7 +382,7 @@ class SiteBuilder:
     ) -> None:  # fmt: skip
         """search-index.json and graph.json, written only when their bytes change."""
         files = {
-            "search-index.json": searchdata.index_json(search).encode("utf-8"),
+            "search-index.json": searchdata.index_json(search, model.vault).encode("utf-8"),
             "graph.json": (self._graph_text or self._graph.json(model.vault, model.urls)).encode("utf-8"),
         }
         for file, data in files.items():

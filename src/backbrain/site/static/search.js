@@ -339,6 +339,48 @@
     return new Map(Array.from(scores.entries()).sort(function (a, b) { return a[0] - b[0]; }));
   };
 
+  // The thesaurus's groups this query brings in, as stems the index holds in at most `commonDf` of
+  // the notes (engine._expansion, thesaurus.Thesaurus.expand).
+  Engine.prototype.expansion = function (plan) {
+    var s = this.settings, self = this, queryStems = new Set(plan.tokens.map(stem).filter(Boolean));
+    var seen = new Set(queryStems), groups = [], limit = s.commonDf * Math.max(this.total, 1);
+    if (!s.synonymWeight) return groups;
+    s.thesaurus.forEach(function (group) {
+      var matched = group.map(function (m) { return m[1].every(function (st) { return st && queryStems.has(st); }); });
+      if (!matched.some(Boolean)) return;
+      var stems = [];
+      group.forEach(function (m, i) {
+        if (matched[i]) return;
+        m[0].forEach(function (word, k) {
+          var st = m[1][k];
+          if (st && !seen.has(st) && !self.stopWords[word]) { seen.add(st); stems.push(st); }
+        });
+      });
+      stems = stems.filter(function (st) { var df = self.df(st); return df > 0 && df <= limit; });
+      if (stems.length) groups.push(stems);
+    });
+    return groups;
+  };
+
+  // Each group scored as one term: weighted counts summed, saturated, times the IDF of the notes
+  // holding any of its stems, times `synonymWeight` (engine._synonym_scores).
+  Engine.prototype.synonymScores = function (groups) {
+    var s = this.settings, self = this, scores = new Map(), total = Math.max(this.total, 1);
+    groups.forEach(function (group) {
+      var tfOf = new Map();
+      unique(group).sort().forEach(function (term) {
+        var p = self.postings.get(term);
+        if (p) p.docs.forEach(function (d, i) { tfOf.set(d, (tfOf.get(d) || 0) + p.all[i]); });
+      });
+      var idf = Math.log(1 + (total - tfOf.size + 0.5) / (tfOf.size + 0.5));
+      Array.from(tfOf.keys()).sort(function (a, b) { return a - b; }).forEach(function (d) {
+        var tf = tfOf.get(d);
+        scores.set(d, (scores.get(d) || 0) + s.synonymWeight * idf * tf * (s.k1 + 1) / (tf + s.k1));
+      });
+    });
+    return scores;
+  };
+
   Engine.prototype.nameBonuses = function (plan) {
     var s = this.settings, bonuses = new Map(), self = this, total = 0;
     plan.idf.forEach(function (w) { total += w; });
@@ -393,6 +435,8 @@
     parsed.prefixes.forEach(function (p) { part("prefix", p, "x " + p); });
     var candidates = phrases.length ? this.bm25(phrases, plan.namesOnly) : new Map();
     this.commonScores(plan.common).forEach(function (extra, d) { candidates.set(d, (candidates.get(d) || 0) + extra); });
+    var expansion = plan.namesOnly ? [] : this.expansion(plan);
+    this.synonymScores(expansion).forEach(function (extra, d) { candidates.set(d, (candidates.get(d) || 0) + extra); });
     var top = 0, self = this;
     candidates.forEach(function (v) { if (v > top) top = v; });
     top = top || 1;
@@ -402,6 +446,7 @@
     var ranked = Array.from(scored.entries()).sort(function (a, b) { return b[1] - a[1]; }).slice(0, limit);
     var stems = unique(plan.words.concat(parsed.prefixes).concat([].concat.apply([], parsed.phrases)).map(stem).filter(Boolean));
     plan.common.forEach(function (_, st) { if (stems.indexOf(st) < 0) stems.push(st); });
+    expansion.forEach(function (group) { group.forEach(function (st) { if (stems.indexOf(st) < 0) stems.push(st); }); });
     result.stems = stems;
     result.prefixes = parsed.prefixes.map(stem);
     result.hits = ranked.map(function (r) {

@@ -1,0 +1,84 @@
+"""The domain thesaurus: synonym groups shipped as data, plus the vault's own from backbrain.toml.
+
+People describe a symptom in their own words ("add a server without remapping most keys") while
+the note says "nodes" and "rebalancing". A query that holds a member of a group (every word of it,
+in any order) is expanded with the words of the group's other members; the engine scores each
+group's words as one term (their counts summed, as Lucene's synonym query does, so a note naming five
+synonyms counts like one naming the word five times), at `RankConfig.synonym_weight` of a word the
+query holds: an expansion can lift a note but hardly outrank one that matches what was typed.
+
+The shipped groups are thesaurus.toml beside this file; a vault adds groups with
+`[search] synonyms = [[...], ...]` in backbrain.toml (validated by backbrain.core.schema). The
+browser gets the same groups, stemmed here, in the site's search index.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from backbrain.search.query import STOP_WORDS, stemmer, words_of
+
+SHIPPED = Path(__file__).with_name("thesaurus.toml")
+
+
+@functools.cache
+def shipped_groups() -> tuple[tuple[str, ...], ...]:
+    """The groups in thesaurus.toml (part of the package, so a broken file is a bug, not input)."""
+    data = tomllib.loads(SHIPPED.read_text(encoding="utf-8"))
+    return tuple(tuple(group) for group in data["groups"])
+
+
+@dataclass(frozen=True)
+class Member:
+    """One word or phrase of a group, with the stems the index would store for its words."""
+
+    words: tuple[str, ...]
+    stems: tuple[str, ...]
+
+
+class Thesaurus:
+    """Groups of members; `expand` gives the words a query's matched members bring in."""
+
+    def __init__(self, groups: Iterable[Iterable[str]]) -> None:
+        texts = [[words_of(member) for member in group] for group in groups]
+        vocabulary = sorted({w for group in texts for words in group for w in words})
+        stems = dict(zip(vocabulary, stemmer().stems(vocabulary), strict=True))
+        self.groups: list[list[Member]] = [
+            [Member(tuple(words), tuple(stems[w] for w in words)) for words in group if words] for group in texts
+        ]
+        self.groups = [group for group in self.groups if len(group) > 1]
+
+    def expand(self, query_stems: set[str]) -> list[list[str]]:
+        """Per group one of whose members the query holds whole, the words of its other members;
+        stop words and words whose stem the query (or an earlier group) has are left out."""
+        found: list[list[str]] = []
+        seen = set(query_stems)
+        for group in self.groups:
+            matched = [all(s and s in query_stems for s in m.stems) for m in group]
+            if not any(matched):
+                continue
+            words: list[str] = []
+            for member, hit in zip(group, matched, strict=True):
+                if hit:
+                    continue
+                for word, stem in zip(member.words, member.stems, strict=True):
+                    if stem and stem not in seen and word not in STOP_WORDS:
+                        seen.add(stem)
+                        words.append(word)
+            if words:
+                found.append(words)
+        return found
+
+    def data(self) -> list[list[list[list[str]]]]:
+        """The groups for the browser: each member as [words, stems]."""
+        return [[[list(m.words), list(m.stems)] for m in group] for group in self.groups]
+
+
+@functools.lru_cache(maxsize=8)
+def thesaurus(extra: tuple[tuple[str, ...], ...] = ()) -> Thesaurus:
+    """The shipped groups plus a vault's own (from backbrain.toml's [search] synonyms)."""
+    return Thesaurus([*shipped_groups(), *extra])
