@@ -16,6 +16,7 @@ from markupsafe import Markup
 from backbrain.site import fragments
 from backbrain.site.markdown import NoteRenderer
 from backbrain.site.model import Context, SiteModel
+from backbrain.site.policy import META_CONTENT_SECURITY_POLICY
 from backbrain.site.urls import root_prefix
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -59,6 +60,7 @@ class PageRenderer:
             # No bytecode cache: compiled templates are code, and a cache on disk is a file anyone who
             # can write it (a cloned vault, once) could make us run. Compiling costs ~40 ms a process.
         )
+        self.env.globals["csp"] = META_CONTENT_SECURITY_POLICY
         self._chrome_cache: dict[tuple[str, str, bool], Context] = {}
 
     def render(self, kind: str, key: str, url: str, ctx: Context) -> RenderedPage:

@@ -17,6 +17,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from backbrain.site.policy import attachment_type
+
 TEXT_TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
               ".js": "text/javascript; charset=utf-8", ".json": "application/json",
               ".svg": "image/svg+xml", ".txt": "text/plain; charset=utf-8"}  # fmt: skip
@@ -94,9 +96,14 @@ class SiteFiles:
         except OSError:
             return self.not_found()
         media = TEXT_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        download = url_path.startswith("assets/")  # a vault's attachment: never a page of this origin
+        if download:
+            media = attachment_type(url_path)
         compress = media in COMPRESSIBLE and len(cached.data) >= MIN_GZIP_BYTES and _accepts_gzip(request)
         etag = cached.etag[:-1] + '-gz"' if compress else cached.etag  # each encoding is its own variant
         headers = {"etag": etag, "cache-control": _cache_control(url_path), "vary": "Accept-Encoding"}
+        if download:
+            headers["content-disposition"] = "attachment"  # <img> still shows images; a visit downloads
         if _etag_matches(request.headers.get("if-none-match"), etag):
             return Response(status_code=304, headers=headers)
         if compress and cached.gzipped is None and len(cached.data) > THREAD_GZIP_BYTES:

@@ -47,6 +47,7 @@ from backbrain.site.graph import GraphCache
 from backbrain.site.labs import LabPanel
 from backbrain.site.markdown import highlight_css
 from backbrain.site.model import SiteModel
+from backbrain.site.policy import publishable
 from backbrain.site.render import STATIC, PageRenderer, code_digest
 from backbrain.site.urls import file_for
 
@@ -405,7 +406,7 @@ class SiteBuilder:
                 stat = source.stat()
             except OSError:
                 continue
-            if not source.is_file() or not source.resolve().is_relative_to(vault.root):
+            if not source.is_file() or not source.resolve().is_relative_to(vault.root) or not publishable(rel):
                 continue
             stamp = [stat.st_size, stat.st_mtime_ns]
             if old.get(rel) != stamp:

@@ -1,6 +1,12 @@
 // The whole knowledge graph on a canvas (vendored force-graph), coloured by type; click opens a note.
 (function () {
   "use strict";
+  // force-graph puts a label into its tooltip as HTML: a title is made text through textContent first.
+  function asText(value) {
+    var span = document.createElement("span");
+    span.textContent = value;
+    return span.innerHTML;
+  }
   function start() {
     var el = document.getElementById("bb-graph");
     if (!el || typeof window.ForceGraph !== "function") return;
@@ -14,7 +20,7 @@
         .width(el.clientWidth).height(el.clientHeight)
         .graphData({ nodes: nodes, links: links })
         .nodeId("id")
-        .nodeLabel(function (n) { return n.title + " (" + data.types[n.type] + ")"; })
+        .nodeLabel(function (n) { return asText(n.title + " (" + data.types[n.type] + ")"); })
         .nodeColor(function (n) { return data.colours[n.type]; })
         .nodeRelSize(large ? 2 : 5)
         .linkColor(function () { return dark ? "rgba(200,210,220,0.25)" : "rgba(60,70,80,0.25)"; })
