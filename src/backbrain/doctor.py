@@ -19,7 +19,7 @@ from backbrain.check import RULES, aliased_section, check_vault
 from backbrain.core.adr import ADR_FOLDERS, is_record_name
 from backbrain.core.location import CONFIG_FILE, DATA_DIRS, IGNORED_DIRS
 from backbrain.core.note import Note
-from backbrain.core.schema import BUILTIN_TYPES, PLAIN_NOTE, Config, load_config
+from backbrain.core.schema import BUILTIN_TYPES, PLAIN_NOTE, Config, default_config, load_config
 from backbrain.core.vault import Vault, load_vault, scan_stamped
 from backbrain.errors import UsageError
 from backbrain.fsutil import atomic_write_text
@@ -240,6 +240,10 @@ def adopt_folder(root: Path) -> Adoption:
         atomic_write_text(path, text, root=root, exclusive=True)
     except FileExistsError:  # written meanwhile by someone else: theirs stays
         return Adoption(found, None)
-    after = inspect_vault(root, load_config(root))  # counts and problems as the new config sees them
+    config, default = load_config(root), default_config()
+    if config.types == default.types and config.folders == default.folders and config.check == default.check:
+        found.config_present = True
+        return Adoption(found, path)  # only [site] differs: the notes read the same, no second look
+    after = inspect_vault(root, config)  # counts and problems as the new config sees them
     after.folder_types = found.folder_types  # now configured: reported as what init mapped
     return Adoption(after, path)
