@@ -36,6 +36,15 @@ async def test_definition_of_a_link_a_heading_and_a_relation(client: LanguageCli
     assert isinstance(found, types.Location) and found.uri == uri(vault, rel)
 
 
+async def test_definition_of_an_embedded_attachment(client: LanguageClient, vault: Path):
+    text = "Diagram: ![[diagram.png]]\n"
+    address = open_note(client, vault, "scratch.md", text)
+    found = await client.text_document_definition_async(
+        types.DefinitionParams(text_document=doc(address), position=position_of(text, "diagram.png", 2))
+    )
+    assert isinstance(found, types.Location) and found.uri == uri(vault, "assets/diagram.png")
+
+
 async def test_references_are_backlinks_and_relations(client: LanguageClient, vault: Path):
     rel = "01_patterns/caching.md"
     address = open_note(client, vault, rel)

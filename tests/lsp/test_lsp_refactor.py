@@ -52,7 +52,8 @@ async def test_rename_a_note_from_a_link_rewrites_links_and_relations_in_one_edi
 
 async def test_rename_a_heading_updates_anchored_links(client: LanguageClient, vault: Path):
     rel = "01_patterns/caching.md"
-    text = (vault / rel).read_text(encoding="utf-8")
+    text = (vault / rel).read_text(encoding="utf-8") + "\nBack to [[#Solution|the solution]].\n"
+    (vault / rel).write_text(text, encoding="utf-8")
     address = open_note(client, vault, rel)
     edit = await client.text_document_rename_async(
         types.RenameParams(text_document=doc(address), position=position_of(text, "## Solution", 4), new_name="How")
@@ -60,6 +61,7 @@ async def test_rename_a_heading_updates_anchored_links(client: LanguageClient, v
     assert edit is not None
     apply_edit(vault, edit)
     assert "\n## How\n" in (vault / rel).read_text(encoding="utf-8")
+    assert "[[#How|the solution]]" in (vault / rel).read_text(encoding="utf-8")
     assert "[[caching#How]]" in (vault / "04_failure-modes/cache-stampede.md").read_text(encoding="utf-8")
 
 
