@@ -469,8 +469,12 @@ def parse_git_log(text: str, path_ids: dict[str, str]) -> list[HistoryEvent]:
 def progress_history(vault: Vault, journal: Journal, *, use_git: bool = True) -> list[HistoryEvent]:
     """Every recorded progress change, oldest first; a git commit of a change already in the
     journal is kept (it shows when it was committed) but does not count twice in the series."""
-    events = journal_history(journal) + (git_history(vault) if use_git else [])
-    return sorted(events, key=lambda e: (e.ts, e.source != "journal", e.note))
+    return merge_history(journal_history(journal), git_history(vault) if use_git else [])
+
+
+def merge_history(journal_events: list[HistoryEvent], git_events: list[HistoryEvent]) -> list[HistoryEvent]:
+    """Both sources in one timeline, oldest first (at equal times the journal's event first)."""
+    return sorted(journal_events + git_events, key=lambda e: (e.ts, e.source != "journal", e.note))
 
 
 def progress_series(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any
 
 from fsrs import Card as FsrsCard
@@ -26,7 +27,15 @@ from backbrain.core.vault import Vault, load_vault, locate_vault
 from backbrain.errors import NotFoundError
 from backbrain.learn.journal import Journal, format_ts, journal_for
 from backbrain.learn.playbook import load_runs
-from backbrain.learn.progress import progress_history, progress_report, progress_series, set_progress
+from backbrain.learn.progress import (
+    HistoryEvent,
+    git_history,
+    journal_history,
+    merge_history,
+    progress_report,
+    progress_series,
+    set_progress,
+)
 from backbrain.learn.review import (
     HOLD_EVENTS,
     RATING_NAMES,
@@ -57,16 +66,70 @@ def _open(state: SiteState) -> tuple[Vault, Journal, bool]:
     return vault, journal_for(location.root, location.read_only), location.read_only
 
 
+def _live_vault(state: SiteState) -> tuple[Vault, Journal, bool]:
+    """The live builder's vault (kept current by the watcher) instead of loading every note again;
+    without a builder (tests, a static app), the vault from disk."""
+    builder = state.builder
+    if builder is None or builder.vault is None:
+        return _open(state)
+    return builder.vault, journal_for(builder.root, builder.read_only), builder.read_only
+
+
+class _GitHistoryCache:
+    """`git log -p` of the vault, kept until HEAD moves: 200 concurrent progress requests used to run
+    git 200 times. The key is what changes when a commit is made, checked out or fetched."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[Path, tuple[tuple[object, ...], list[HistoryEvent]]] = {}
+
+    def history(self, vault: Vault) -> list[HistoryEvent]:
+        key = _head_key(vault.root)
+        with self._lock:  # one git run at a time; the others wait and take its result
+            cached = self._entries.get(vault.root)
+            if cached is None or cached[0] != key:
+                cached = (key, git_history(vault))
+                self._entries[vault.root] = cached
+            return cached[1]
+
+
+def _head_key(root: Path) -> tuple[object, ...]:
+    git = root / ".git"
+    parts: list[object] = []
+    for name in ("HEAD", "packed-refs", "index"):
+        try:
+            info = (git / name).stat()
+            parts.append((name, info.st_mtime_ns, info.st_size))
+        except OSError:
+            parts.append((name, None))
+    try:
+        head = (git / "HEAD").read_text(encoding="utf-8", errors="replace").strip()
+        ref = git / head[5:].strip() if head.startswith("ref:") else None
+        parts.append((head, ref.stat().st_mtime_ns if ref is not None and ref.is_file() else None))
+    except OSError:
+        pass
+    return tuple(parts)
+
+
+_GIT_HISTORY = _GitHistoryCache()
+
+
 def progress_payload(state: SiteState) -> dict[str, Any]:
     """Roll-ups, the roadmap topics with their page URLs, and the topics' progress over time."""
-    vault, journal, read_only = _open(state)
+    with state.lock:  # the watcher replaces the builder's vault under this lock
+        vault, journal, read_only = _live_vault(state)
+        return _progress_of(vault, journal, read_only)
+
+
+def _progress_of(vault: Vault, journal: Journal, read_only: bool) -> dict[str, Any]:
     report = progress_report(vault)
     urls = SiteUrls(vault)
     topics = [
         {"id": n.id, "url": urls.note(n.id), "title": n.title, "progress": n.progress, "phase": n.phase}
         for n in vault.by_type("topic")
     ]
-    series = progress_series(vault, progress_history(vault, journal), types=["topic"])
+    history = merge_history(journal_history(journal), _GIT_HISTORY.history(vault))
+    series = progress_series(vault, history, types=["topic"])
     return {
         **report.to_json(),
         "topics": topics,
@@ -84,6 +147,7 @@ def set_progress_payload(state: SiteState, body: dict[str, Any]) -> dict[str, An
     with _WRITE_LOCK:
         vault = load_vault(location.root)
         change = set_progress(vault, journal_for(location.root, False), note_id, status, phase)
+    state.rebuild([change.path])  # the next GET sees the change without waiting for the watcher
     return {"note": change.note, "progress": change.new_progress, "phase": change.new_phase}
 
 
