@@ -133,3 +133,23 @@ def test_browser_snippets_show_note_html_as_text(browser: Any, tmp_path: Path) -
         assert "<script>alert('x')</script>" in snippet.inner_text()
         assert snippet.locator("mark").all_inner_texts() == ["Zebrafish", "zebrafish"]
         assert page.locator("#bb-results img, #bb-results script").count() == 0
+
+
+@pytest.mark.browser
+def test_vault_synonyms_work_in_the_search_box_and_the_search_page(browser: Any, tmp_path: Path) -> None:
+    """A [search] synonyms group in backbrain.toml reaches both rankings: the browser's (from the
+    site's index settings) and the server's (from the SQLite index)."""
+    root = make_site_vault(tmp_path / "vault", HOSTILE)
+    (root / "backbrain.toml").write_text('[search]\nsynonyms = [["okapi", "zebrafish"]]\n', encoding="utf-8")
+    with live_server(root, tmp_path) as url, watched_page(browser) as page:
+        page.goto(url + "/tags/")
+        page.fill("#bb-search", "okapi")
+        first = page.locator("#bb-results li[role=option]").first
+        first.wait_for(timeout=5000)
+        assert first.get_attribute("data-id") == "hostile"
+        assert first.locator(".result-snippet mark").all_inner_texts() == ["Zebrafish", "zebrafish"]
+        page.press("#bb-search", "Escape")
+        page.goto(url + "/search/?q=okapi")
+        server_ids = page.locator("#bb-search-page-results li").evaluate_all("els => els.map(e => e.dataset.id)")
+        assert server_ids[:1] == ["hostile"]
+        assert page.locator("#bb-search-page-results").get_attribute("data-server") == "1"
