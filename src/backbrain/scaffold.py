@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from backbrain.core.note import is_valid_id
-from backbrain.core.schema import CONFIG_FILE, PLAIN_NOTE, Config
+from backbrain.core.schema import CONFIG_FILE, PLAIN_NOTE, Config, TypeSpec, hint_text
 from backbrain.core.text import slugify
 from backbrain.core.vault import Vault, starter_root
 from backbrain.errors import RefusedError, UsageError
@@ -62,26 +62,6 @@ CONFIG_TEMPLATE = """\
 """
 
 GITIGNORE = "# backbrain caches: disposable, rebuilt on demand\n.backbrain/\n"
-
-SECTION_HINTS = {
-    "statement": "The principle in one or two precise sentences.",
-    "why it matters": "What goes wrong in real systems when this is ignored.",
-    "problem": "The situation and the symptoms that call for this pattern.",
-    "solution": "How it works: the mechanism, step by step.",
-    "variants": "The named variations and how they differ.",
-    "when to use": "The conditions where it pays off.",
-    "when not to use": "Where it hurts more than it helps.",
-    "what it is": "The failure in one paragraph.",
-    "why it happens": "The mechanism that produces it.",
-    "impact": "What users and the system see, with numbers.",
-    "detection signals": "Metrics, log lines and queries that show it happening.",
-    "mitigation strategies": "Patterns and fixes, most effective first.",
-    "context": "The forces at play and the constraints.",
-    "options considered": "Each option with its pros and cons.",
-    "decision": "Chosen option: ..., because ...",
-    "outcome": "What happened, or how we will know it was right.",
-    "steps": "- [ ] First step (5 min)",
-}
 
 
 @dataclass
@@ -157,7 +137,7 @@ def note_template(config: Config, type_name: str, title: str, note_id: str, toda
     front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100)
     body = [f"# {title}", ""]
     for section in spec.required_sections:
-        body += [f"## {section}", "", section_hint(section), ""]
+        body += [f"## {section}", "", section_hint(spec, section), ""]
         for sub in spec.subsections.get(section, []):
             body += [f"### {sub}", "", ""]
     return f"---\n{front}---\n\n" + "\n".join(body).rstrip() + "\n"
@@ -185,9 +165,9 @@ def _default_for(config: Config, type_name: str, field_name: str, today: dt.date
     return ""
 
 
-def section_hint(section: str) -> str:
+def section_hint(spec: TypeSpec, section: str) -> str:
     """What a new section holds: its hint as an HTML comment (a checklist item for Steps)."""
-    hint = SECTION_HINTS.get(section.lower())
+    hint = hint_text(spec, section)
     if section.lower() == "steps":
         return hint or ""
     return f"<!-- {hint} -->" if hint else ""

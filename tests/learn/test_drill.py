@@ -63,7 +63,7 @@ def test_seeded_pick_prompt_phases_and_reference():
     phases = drill_phases(vault.get("design-backend-system-in-45-minutes"), 45)
     assert len(phases) == 12 and round(sum(p.timebox_s for p in phases)) == 45 * 60
     assert phases[0].timebox_s == 240
-    reference = dict(reference_points(system))
+    reference = dict(reference_points(system, vault.config.types["system"]))
     assert list(reference) == ["Architecture", "Bottlenecks", "Tradeoffs"]
     assert all(1 <= len(points) <= 5 for points in reference.values())
 

@@ -637,7 +637,8 @@ def drill_cmd(
             if _drill_phases(out, keys, phases, result, began):
                 out.print("\nSave your answer file, then press Enter to see the reference design.")
                 if _wait_key(keys, "\nq") == "\n":
-                    _show_comparison(out, drill.read_answer(path), drill.reference_points(system), system.title)
+                    reference = drill.reference_points(system, opened.vault.config.types[system.type])
+                    _show_comparison(out, drill.read_answer(path), reference, system.title)
                     result.self_score = _ask_score(out, keys)
     except (KeyboardInterrupt, EOFError) as exc:
         interrupted = isinstance(exc, KeyboardInterrupt)

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from backbrain.core.note import Note
+from backbrain.core.schema import relation_title
 from backbrain.core.text import WIKILINK
 from backbrain.core.vault import Vault
 
@@ -20,20 +21,6 @@ _CODE = r"(?P<code>^(?P<fence>```+|~~~+)[^\n]*\n.*?^(?P=fence)[ \t]*$|`[^`\n]+`)
 _CODE_OR_LINK = re.compile(_CODE + "|" + WIKILINK.pattern, re.MULTILINE | re.DOTALL)
 _TITLE_MIN = 16  # narrower than this, the tags and then the progress columns make room for titles
 _TAGS_MIN = 10
-
-RELATION_TITLES = {
-    "mitigates": "Mitigates",
-    "mitigated-by": "Mitigated by",
-    "uses": "Uses",
-    "used-by": "Used by",
-    "risks": "Risks",
-    "risked-by": "Risked by",
-    "affects": "Affects",
-    "affected-by": "Affected by",
-    "supersedes": "Supersedes",
-    "superseded-by": "Superseded by",
-    "related": "Related",
-}
 
 
 def console() -> Console:
@@ -115,7 +102,7 @@ def render_note(out: Console, vault: Vault, note: Note) -> None:
         table = Table.grid(padding=(0, 2))
         for label, ids in relations.items():
             names = ", ".join(f"{vault.notes[i].title} ({i})" for i in ids if i in vault.notes)
-            table.add_row(Text(RELATION_TITLES.get(label, label), style="bold"), names)
+            table.add_row(Text(relation_title(label), style="bold"), names)
         out.print(Panel(table, title="Relations"))
     backlinks = vault.backlinks(note.id)
     if backlinks:

@@ -40,6 +40,24 @@ class FieldSpec(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     doc: str = ""
 
 
+CardStyle = Literal["section", "signals", "decision", "steps", "takeaway"]
+
+
+class CardSpec(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A review card a type's notes get, answered by one of their sections.
+
+    `prompt` may use {q}, the note's title in quotes. Styles other than "section"
+    build the question from the note itself: "signals" lists a failure mode's detection signals and
+    asks which failure mode it is; "decision" asks why the chosen option won; "steps" asks for a
+    playbook's steps; "takeaway" for an article's takeaway.
+    """
+
+    section: str = ""
+    prompt: str = ""
+    kind: str = ""  # the card id's suffix (default: the section as a slug); keeps review history stable
+    style: CardStyle = "section"
+
+
 class TypeSpec(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """One entry type: where it lives, what it must contain, how it is labelled."""
 
@@ -56,6 +74,12 @@ class TypeSpec(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     # Other headings (H2 or H3) that count as a required section, e.g. MADR's "Decision Outcome" is
     # a decision's "Decision": records written for other tools pass without being edited.
     section_aliases: dict[str, list[str]] = msgspec.field(default_factory=dict)
+    # Section roles. What a person sees or suffers, ranked above the rest of the body by search (in
+    # the terminal and the browser alike):
+    symptom_sections: list[str] = msgspec.field(default_factory=list)
+    cards: list[CardSpec] = msgspec.field(default_factory=list)  # review cards
+    reference_sections: list[str] = msgspec.field(default_factory=list)  # a drill's reference answer
+    section_hints: dict[str, str] = msgspec.field(default_factory=dict)  # what to write, in new notes
 
 
 def folder_problem(folder: str) -> str | None:
@@ -89,6 +113,10 @@ class TypeOverride(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     task_sections: list[str] | msgspec.UnsetType = msgspec.UNSET
     draft_status: str | msgspec.UnsetType = msgspec.UNSET
     section_aliases: dict[str, list[str]] | msgspec.UnsetType = msgspec.UNSET
+    symptom_sections: list[str] | msgspec.UnsetType = msgspec.UNSET
+    cards: list[CardSpec] | msgspec.UnsetType = msgspec.UNSET
+    reference_sections: list[str] | msgspec.UnsetType = msgspec.UNSET
+    section_hints: dict[str, str] | msgspec.UnsetType = msgspec.UNSET
 
     def __post_init__(self) -> None:
         _check_folder("folder =", self.folder)
@@ -185,16 +213,54 @@ COMMON_FIELDS: dict[str, FieldSpec] = {
     "lab": FieldSpec(kind="str", doc="The lab (simulation) that demonstrates this note."),
 }
 
+# What to write under a section, by its title: new notes of any type (built-in or configured) show
+# these as comments; a type's `section_hints` adds to or replaces them.
+SECTION_HINTS = {
+    "statement": "The principle in one or two precise sentences.",
+    "why it matters": "What goes wrong in real systems when this is ignored.",
+    "problem": "The situation and the symptoms that call for this pattern.",
+    "solution": "How it works: the mechanism, step by step.",
+    "variants": "The named variations and how they differ.",
+    "when to use": "The conditions where it pays off.",
+    "when not to use": "Where it hurts more than it helps.",
+    "what it is": "The failure in one paragraph.",
+    "why it happens": "The mechanism that produces it.",
+    "impact": "What users and the system see, with numbers.",
+    "detection signals": "Metrics, log lines and queries that show it happening.",
+    "mitigation strategies": "Patterns and fixes, most effective first.",
+    "context": "The forces at play and the constraints.",
+    "options considered": "Each option with its pros and cons.",
+    "decision": "Chosen option: ..., because ...",
+    "outcome": "What happened, or how we will know it was right.",
+    "steps": "- [ ] First step (5 min)",
+}
+
+
+def hint_text(spec: TypeSpec, section: str) -> str | None:
+    return spec.section_hints.get(section) or SECTION_HINTS.get(section.lower())
+
+
 BUILTIN_TYPES: dict[str, TypeSpec] = {
     "principle": TypeSpec(
         folder="00_core-principles",
         label="Principles",
         required_sections=["Statement", "Why it matters", "Tradeoffs", "In practice"],
+        symptom_sections=["Statement"],
+        cards=[
+            CardSpec(section="Statement", prompt="What does the {q} principle state?", kind="statement"),
+            CardSpec(section="Why it matters", prompt="Why does the {q} principle matter?", kind="why"),
+        ],
     ),
     "pattern": TypeSpec(
         folder="01_patterns",
         label="Patterns",
         required_sections=["Problem", "Solution", "Variants", "When to use", "When NOT to use"],
+        symptom_sections=["Problem"],
+        cards=[
+            CardSpec(section="Problem", prompt="What problem does the {q} pattern solve?", kind="problem"),
+            CardSpec(section="When NOT to use", prompt="When should you not use the {q} pattern?", kind="when-not"),
+            CardSpec(section="When to use", prompt="When should you use the {q} pattern?", kind="when"),
+        ],
     ),
     "system": TypeSpec(
         folder="02_systems",
@@ -209,6 +275,12 @@ BUILTIN_TYPES: dict[str, TypeSpec] = {
             "Tradeoffs",
         ],
         subsections={"Requirements": ["Functional", "Non-functional"]},
+        symptom_sections=["Bottlenecks"],
+        cards=[
+            CardSpec(section="Bottlenecks", prompt="Where are the bottlenecks in the {q} design?", kind="bottlenecks"),
+            CardSpec(section="Tradeoffs", prompt="Which tradeoffs does the {q} design make?", kind="tradeoffs"),
+        ],
+        reference_sections=["Architecture", "Bottlenecks", "Tradeoffs"],
     ),
     "decision": TypeSpec(
         folder="03_decisions",
@@ -216,6 +288,8 @@ BUILTIN_TYPES: dict[str, TypeSpec] = {
         required_sections=["Context", "Options considered", "Decision", "Tradeoffs", "Outcome"],
         required_fields=["title", "status", "date"],
         draft_status="proposed",
+        symptom_sections=["Context"],
+        cards=[CardSpec(section="Decision", style="decision", kind="why")],
         fields={
             "status": FieldSpec(kind="enum", values=DECISION_STATUSES),
             "date": FieldSpec(kind="date"),
@@ -238,12 +312,21 @@ BUILTIN_TYPES: dict[str, TypeSpec] = {
         folder="04_failure-modes",
         label="Failure modes",
         required_sections=["What it is", "Why it happens", "Impact", "Detection signals", "Mitigation strategies"],
+        symptom_sections=["What it is", "Detection signals"],
+        cards=[
+            CardSpec(section="Detection signals", style="signals", kind="signals"),
+            CardSpec(
+                section="Mitigation strategies", prompt="How do you mitigate the {q} failure mode?", kind="mitigation"
+            ),
+        ],
     ),
     "playbook": TypeSpec(
         folder="05_playbooks",
         label="Playbooks",
         required_sections=["When to use", "Steps", "Pitfalls"],
         task_sections=["Steps"],
+        symptom_sections=["When to use"],
+        cards=[CardSpec(section="Steps", style="steps", kind="steps")],
     ),
     "article": TypeSpec(
         folder="articles",
@@ -255,12 +338,18 @@ BUILTIN_TYPES: dict[str, TypeSpec] = {
             "start-here": FieldSpec(kind="bool"),
             "focus-area": FieldSpec(kind="str"),
         },
+        cards=[CardSpec(style="takeaway", kind="takeaway")],
     ),
     "topic": TypeSpec(
         folder="roadmap",
         label="Roadmap",
         required_sections=["What problem it solves", "What happens without it", "Study", "Build", "Audit"],
         required_fields=["title", "area"],
+        symptom_sections=["What problem it solves", "What happens without it"],
+        cards=[
+            CardSpec(section="What problem it solves", prompt="What problem does {q} solve?", kind="problem"),
+            CardSpec(section="What happens without it", prompt="What goes wrong without {q}?", kind="without"),
+        ],
         fields={
             "area": FieldSpec(kind="str"),
             "order": FieldSpec(kind="int"),
@@ -279,19 +368,54 @@ class RelationSpec:
     inverse: str
     source_types: frozenset[str] | None
     target_types: frozenset[str] | None
+    title: str = ""  # how panels and `show` head the list, e.g. "Mitigates"
+    inverse_title: str = ""  # e.g. "Mitigated by"
+    inverse_first: bool = False  # a failure mode's "Mitigated by" reads before a pattern's "Mitigates"
 
 
 RELATIONS: dict[str, RelationSpec] = {
     spec.name: spec
     for spec in (
-        RelationSpec("mitigates", "mitigated-by", frozenset({"pattern"}), frozenset({"failure-mode"})),
-        RelationSpec("uses", "used-by", frozenset({"system"}), frozenset({"pattern"})),
-        RelationSpec("risks", "risked-by", frozenset({"system"}), frozenset({"failure-mode"})),
-        RelationSpec("affects", "affected-by", frozenset({"decision"}), frozenset({"system", "pattern"})),
-        RelationSpec("supersedes", "superseded-by", frozenset({"decision"}), frozenset({"decision"})),
-        RelationSpec("related", "related", None, None),
+        RelationSpec(
+            "mitigates", "mitigated-by", frozenset({"pattern"}), frozenset({"failure-mode"}),
+            "Mitigates", "Mitigated by", inverse_first=True,
+        ),
+        RelationSpec("uses", "used-by", frozenset({"system"}), frozenset({"pattern"}), "Uses", "Used by"),
+        RelationSpec("risks", "risked-by", frozenset({"system"}), frozenset({"failure-mode"}), "Risks", "Risked by"),
+        RelationSpec(
+            "affects", "affected-by", frozenset({"decision"}), frozenset({"system", "pattern"}),
+            "Affects", "Affected by",
+        ),
+        RelationSpec(
+            "supersedes", "superseded-by", frozenset({"decision"}), frozenset({"decision"}),
+            "Supersedes", "Superseded by",
+        ),
+        RelationSpec("related", "related", None, None, "Related", "Related"),
     )
-}
+}  # fmt: skip
+
+
+def _relation_labels() -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for spec in RELATIONS.values():
+        pairs = [(spec.name, spec.title), (spec.inverse, spec.inverse_title)]
+        labels.update(reversed(pairs) if spec.inverse_first else pairs)
+    return labels
+
+
+# Every relation label (either side) -> its title, in the order panels and `show` list them.
+RELATION_LABELS: dict[str, str] = _relation_labels()
+
+
+def relation_title(label: str) -> str:
+    return RELATION_LABELS.get(label) or label.replace("-", " ").capitalize()
+
+
+def relation_order(label: str) -> int:
+    order = list(RELATION_LABELS)
+    return order.index(label) if label in RELATION_LABELS else len(order)
+
+
 # Front matter key -> (canonical relation, True when the key is the inverse side).
 RELATION_KEYS: dict[str, tuple[RelationSpec, bool]] = {
     **{spec.name: (spec, False) for spec in RELATIONS.values()},
@@ -427,10 +551,31 @@ def build_config(parsed: ConfigFile, source: Path | None) -> Config:
 
 
 def _merge_type(base: TypeSpec | None, override: TypeOverride) -> TypeSpec:
-    """Keys set in backbrain.toml replace the built-in's; keys left out keep the built-in value."""
+    """Keys set in backbrain.toml replace the built-in's; keys left out keep the built-in value.
+
+    A type that only backbrain.toml defines gets section roles from its section names (the words
+    built-in types use for the same roles), so it is searched and reviewed like a built-in one.
+    """
     changes = {
         name: getattr(override, name)
         for name in override.__struct_fields__
         if getattr(override, name) is not msgspec.UNSET
     }
-    return msgspec.structs.replace(base or TypeSpec(), **changes)
+    merged = msgspec.structs.replace(base or TypeSpec(), **changes)
+    if base is None:
+        merged = _default_roles(merged, changes)
+    return merged
+
+
+# Words in a section's title that mark it as describing what a person sees or suffers.
+SYMPTOM_WORDS = ("symptom", "signal", "what it is", "problem", "impact", "context", "statement", "error", "alert")
+
+
+def _default_roles(spec: TypeSpec, explicit: dict[str, object]) -> TypeSpec:
+    sections = spec.required_sections
+    roles: dict[str, object] = {}
+    if "symptom_sections" not in explicit:
+        roles["symptom_sections"] = [s for s in sections if any(w in s.lower() for w in SYMPTOM_WORDS)]
+    if "cards" not in explicit:
+        roles["cards"] = [CardSpec(section=s, prompt=f"{s}: what does {{q}} say?") for s in sections]
+    return msgspec.structs.replace(spec, **roles) if roles else spec

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from backbrain.core.note import Note, parse_note
+from backbrain.core.schema import TypeSpec
 from backbrain.core.vault import Vault, starter_root
 from backbrain.errors import NotFoundError, UsageError
 from backbrain.fsutil import atomic_write_text
@@ -26,7 +27,6 @@ from backbrain.learn.review import key_points, sentences_of
 
 DESIGN_PLAYBOOK = "design-backend-system-in-45-minutes"
 DESIGN_PLAYBOOK_FILE = "05_playbooks/design-backend-system-in-45-minutes.md"
-REFERENCE_SECTIONS = ("Architecture", "Bottlenecks", "Tradeoffs")
 DRILLS_DIR = "drills"
 ANSWER_SUFFIX = ".txt"  # not .md: an answer inside journal/ must not be loaded as a note of the vault
 SCORES = (1, 2, 3, 4, 5)
@@ -160,11 +160,11 @@ def read_answer(path: Path, max_chars: int = 20_000) -> str:
     return text if len(text) <= max_chars else text[:max_chars] + "\n…"
 
 
-def reference_points(system: Note, per_section: int = 5) -> list[tuple[str, list[str]]]:
-    """The reference design as (section, key points): bullets or first sentences of each block;
-    a section written as one paragraph gives its first few sentences instead."""
+def reference_points(system: Note, spec: TypeSpec, per_section: int = 5) -> list[tuple[str, list[str]]]:
+    """The reference design as (section, key points) for the sections the type names as its reference
+    answer: bullets or first sentences of each block; one paragraph gives its first few sentences."""
     result = []
-    for title in REFERENCE_SECTIONS:
+    for title in spec.reference_sections:
         section = system.section(title)
         if section is None or section.is_empty:
             continue

@@ -29,8 +29,8 @@ from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler, State
 
 from backbrain.core.note import MARKDOWN_OPTIONS, Note
-from backbrain.core.schema import PLAIN_NOTE
-from backbrain.core.text import strip_comments
+from backbrain.core.schema import PLAIN_NOTE, TypeSpec
+from backbrain.core.text import slugify, strip_comments
 from backbrain.core.vault import Vault
 from backbrain.learn.cards import ReviewCard, authored_cards
 from backbrain.learn.journal import REVIEW_LOG, Journal, format_ts, local_day, parse_ts, to_utc, utc_now
@@ -207,31 +207,11 @@ def _steps_card(note: Note) -> ReviewCard | None:
     return ReviewCard(f"{note.id}#steps", note.id, "steps", prompt, answer)
 
 
-CARD_MAKERS: dict[str, list[Callable[[Note], ReviewCard | None]]] = {
-    "pattern": [
-        _section_card("problem", "Problem", "What problem does the {q} pattern solve?"),
-        _section_card("when-not", "When NOT to use", "When should you not use the {q} pattern?"),
-        _section_card("when", "When to use", "When should you use the {q} pattern?"),
-    ],
-    "failure-mode": [
-        _signals_card,
-        _section_card("mitigation", "Mitigation strategies", "How do you mitigate the {q} failure mode?"),
-    ],
-    "principle": [
-        _section_card("statement", "Statement", "What does the {q} principle state?"),
-        _section_card("why", "Why it matters", "Why does the {q} principle matter?"),
-    ],
-    "decision": [_decision_card],
-    "system": [
-        _section_card("bottlenecks", "Bottlenecks", "Where are the bottlenecks in the {q} design?"),
-        _section_card("tradeoffs", "Tradeoffs", "Which tradeoffs does the {q} design make?"),
-    ],
-    "topic": [
-        _section_card("problem", "What problem it solves", "What problem does {q} solve?"),
-        _section_card("without", "What happens without it", "What goes wrong without {q}?"),
-    ],
-    "playbook": [_steps_card],
-    "article": [_takeaway_card],
+_STYLED: dict[str, Callable[[Note], ReviewCard | None]] = {
+    "signals": _signals_card,
+    "decision": _decision_card,
+    "steps": _steps_card,
+    "takeaway": _takeaway_card,
 }
 
 # The "explain" card asks for the note as a whole; its question depends on what kind of note it is.
@@ -247,6 +227,18 @@ EXPLAIN_PROMPTS = {
 }
 
 
+def card_makers(spec: TypeSpec | None) -> list[Callable[[Note], ReviewCard | None]]:
+    """The card builders a type's spec asks for (core/schema: `cards`), so configured types get cards too."""
+    if spec is None:
+        return []
+    return [
+        _STYLED[card.style]
+        if card.style != "section"
+        else _section_card(card.kind or slugify(card.section), card.section, card.prompt)
+        for card in spec.cards
+    ]
+
+
 def _explain_card(note: Note) -> ReviewCard | None:
     parts = [note.summary] if note.summary else []
     first = next((s for s in note.sections if not s.is_empty and s.title.lower() != "cards"), None)
@@ -258,14 +250,14 @@ def _explain_card(note: Note) -> ReviewCard | None:
     return ReviewCard(f"{note.id}#explain", note.id, "explain", prompt, "\n\n".join(parts))
 
 
-def note_cards(note: Note) -> list[ReviewCard]:
+def note_cards(note: Note, spec: TypeSpec | None) -> list[ReviewCard]:
     """The cards of one note: the note as a whole, its type's section questions, then the cards its
     author wrote (Q/A pairs in `## Cards`, cloze deletions)."""
     if note.decode_error or note.front.error:
         return []
     generated: list[ReviewCard] = []
     if note.type != PLAIN_NOTE or note.front.present:  # an untyped file without front matter: authored only
-        makers = [_explain_card, *CARD_MAKERS.get(note.type, [])]
+        makers = [_explain_card, *card_makers(spec)]
         generated = [card for card in (make(note) for make in makers) if card is not None]
     return generated + authored_cards(note)
 
@@ -274,7 +266,8 @@ def vault_cards(vault: Vault) -> list[ReviewCard]:
     """Every card of the vault, typed notes first in type order, then by note id."""
     order = {name: index for index, name in enumerate(vault.config.types)}
     notes = sorted(vault.notes.values(), key=lambda n: (order.get(n.type, len(order)), n.id))
-    return [card for note in notes for card in note_cards(note)]
+    types = vault.config.types
+    return [card for note in notes for card in note_cards(note, types.get(note.type))]
 
 
 # -- the schedule, replayed from the journal ----------------------------------------------------

@@ -110,7 +110,7 @@ def _insert_sections(session: Session, note: Note, text: Text) -> types.CodeActi
     missing = [title for title in spec.required_sections if note.section(title) is None]
     blocks = []
     for title in missing:
-        block = [f"## {title}", "", section_hint(title)]
+        block = [f"## {title}", "", section_hint(spec, title)]
         for sub in spec.subsections.get(title, []):
             block += ["", f"### {sub}", ""]
         blocks.append("\n".join(block).rstrip() + "\n")

@@ -20,16 +20,6 @@ if TYPE_CHECKING:
     from backbrain.core.note import Note
     from backbrain.core.schema import Config
 
-# Sections that describe what a person sees or suffers; they rank above the rest of the body.
-SYMPTOM_SECTIONS: dict[str, tuple[str, ...]] = {
-    "failure-mode": ("what it is", "detection signals"),
-    "pattern": ("problem",),
-    "playbook": ("when to use",),
-    "topic": ("what problem it solves", "what happens without it"),
-    "decision": ("context",),
-    "system": ("bottlenecks",),
-    "principle": ("statement",),
-}
 # Typed relations whose partners' names are indexed with a note (a failure mode is found by the
 # names of the patterns that mitigate it). `related` lists are broad and measured to add noise.
 RELATION_TEXT_KINDS = frozenset({"mitigates", "uses", "risks", "affects", "supersedes"})
@@ -77,8 +67,8 @@ def trusted_mtime(mtime_ns: int, now_ns: int) -> int:
 
 # -- extraction ---------------------------------------------------------------------------------
 def doc_from_note(note: Note, config: Config, mtime_ns: int, size: int, digest: str) -> Doc:
-    symptoms_wanted = SYMPTOM_SECTIONS.get(note.type, ())
     spec = config.types.get(note.type)
+    symptoms_wanted = {s.lower() for s in spec.symptom_sections} if spec else set()
     boilerplate = {h.lower() for h in (spec.required_sections if spec else [])}
     if spec:
         boilerplate |= {h.lower() for subs in spec.subsections.values() for h in subs}

@@ -15,7 +15,7 @@ from collections import defaultdict
 from typing import Any
 
 from backbrain.core.note import Note
-from backbrain.core.schema import DEFAULT_DESCRIPTION, PLAIN_NOTE
+from backbrain.core.schema import DEFAULT_DESCRIPTION, PLAIN_NOTE, relation_order, relation_title
 from backbrain.core.text import WIKILINK
 from backbrain.core.vault import Vault
 from backbrain.site.folders import folder_trail, folder_tree, has_folders, top_sections
@@ -24,15 +24,7 @@ from backbrain.site.labs import LabPanel, lab_name, load_lab
 from backbrain.site.urls import SiteUrls, duplicates
 
 Context = dict[str, Any]
-RELATION_ORDER = [
-    "mitigated-by", "mitigates", "uses", "used-by", "risks", "risked-by",
-    "affects", "affected-by", "supersedes", "superseded-by", "related",
-]  # fmt: skip
 _DATE_FIELDS = ("date", "created", "updated", "reviewed")
-
-
-def relation_title(label: str) -> str:
-    return label.replace("-", " ").capitalize()
 
 
 def note_digest(note: Note) -> str:
@@ -315,7 +307,7 @@ class SiteModel:
         note = self.note_for(note_id)
         relations = self.vault.relations(note_id)
         panels = []
-        for label in sorted(relations, key=lambda k: RELATION_ORDER.index(k) if k in RELATION_ORDER else 99):
+        for label in sorted(relations, key=relation_order):
             refs = [r for r in map(self.link, relations[label]) if r]
             if refs:
                 panels.append((label, relation_title(label), refs))
