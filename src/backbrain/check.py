@@ -431,10 +431,8 @@ def _relation_problems(vault: Vault, declaring: set[str] | None = None) -> Itera
 
 
 def _supersede_problems(vault: Vault) -> Iterator[Problem]:
-    successors: dict[str, set[str]] = {}
-    for edge in vault.edges:
-        if edge.kind == "supersedes":
-            successors.setdefault(edge.target, set()).add(edge.source)
+    supersessions = vault.supersessions
+    successors = supersessions.newer
     for old_id, new_ids in successors.items():
         old = vault.notes[old_id]
         if len(new_ids) > 1:
@@ -461,32 +459,14 @@ def _supersede_problems(vault: Vault) -> Iterator[Problem]:
                 "missing-successor",
                 "Status is superseded but no decision supersedes it. Add `superseded-by: [id]`.",
             )
-    yield from _supersede_cycles(vault, successors)
-
-
-def _supersede_cycles(vault: Vault, successors: dict[str, set[str]]) -> Iterator[Problem]:
-    reported: set[str] = set()
-    for start in sorted(successors):
-        path, current, seen = [start], start, {start}
-        while True:
-            nexts = sorted(successors.get(current, ()))
-            if not nexts:
-                break
-            current = nexts[0]
-            if current in seen:
-                cycle = [*path[path.index(current) :], current]
-                if not reported & set(cycle):
-                    reported.update(cycle)
-                    note = vault.notes[current]
-                    yield problem(
-                        note,
-                        note.front.line_of("supersedes"),
-                        "supersede-cycle",
-                        f"Supersede cycle: {' -> '.join(cycle)}. A decision cannot replace its own successor.",
-                    )
-                break
-            seen.add(current)
-            path.append(current)
+    for cycle in supersessions.cycles():
+        note = vault.notes[cycle[-1]]
+        yield problem(
+            note,
+            note.front.line_of("supersedes"),
+            "supersede-cycle",
+            f"Supersede cycle: {' -> '.join(cycle)}. A decision cannot replace its own successor.",
+        )
 
 
 def format_text(report: CheckReport) -> Iterator[str]:

@@ -33,6 +33,7 @@ from backbrain.core.parallel import split_map
 from backbrain.core.resolver import Candidate, Names, Resolver, assign_ids, build_table
 from backbrain.core.resolver import normalize_target as normalize_target
 from backbrain.core.schema import PLAIN_NOTE, RELATION_KEYS, RELATIONS, Config, load_config
+from backbrain.core.supersede import Supersessions
 from backbrain.errors import NotFoundError
 
 
@@ -202,6 +203,11 @@ class Vault:
             linked |= {target.id for _, target in self.outgoing(note) if target}
         linked.discard(note_id)
         return linked
+
+    @property
+    def supersessions(self) -> Supersessions:
+        """The supersede relation between decisions, for walking (core/supersede)."""
+        return Supersessions.of((e.source, e.target) for e in self.edges if e.kind == "supersedes")
 
     def by_type(self, type_name: str) -> list[Note]:
         return sorted((n for n in self.notes.values() if n.type == type_name), key=lambda n: n.title.lower())

@@ -103,19 +103,6 @@ def _require_acceptable(vault: Vault, note: Note, status: str) -> None:
         )
 
 
-def _supersede_chain(vault: Vault, start: str) -> set[str]:
-    """Every decision that `start` supersedes, directly or through others."""
-    seen: set[str] = set()
-    stack = [start]
-    while stack:
-        current = stack.pop()
-        for edge in vault.edges:
-            if edge.kind == "supersedes" and edge.source == current and edge.target not in seen:
-                seen.add(edge.target)
-                stack.append(edge.target)
-    return seen
-
-
 @dataclass
 class SupersedeResult:
     old: Note
@@ -132,7 +119,7 @@ def supersede_decision(vault: Vault, old_id: str, new_id: str, *, accept: bool =
     old, new = _decision(vault, old_id), _decision(vault, new_id)
     if old.id == new.id:
         raise UsageError("A decision cannot supersede itself.")
-    if new.id in _supersede_chain(vault, old.id):
+    if new.id in vault.supersessions.ancestors(old.id):
         raise RefusedError(
             f"'{old.id}' already supersedes '{new.id}' (directly or through others); this would make a cycle.",
             hint="Supersede the newest decision in the chain instead.",
@@ -201,44 +188,17 @@ class TimelineEntry:
 def decision_timeline(vault: Vault) -> list[TimelineEntry]:
     """Every decision by date (then id), with its status and the chain it belongs to."""
     notes = vault.by_type(DECISION)
-    newer: dict[str, list[str]] = {}
-    older: dict[str, list[str]] = {}
-    for edge in vault.edges:
-        if edge.kind == "supersedes":
-            older.setdefault(edge.source, []).append(edge.target)
-            newer.setdefault(edge.target, []).append(edge.source)
+    walk = vault.supersessions
     entries = [
         TimelineEntry(
             note.id,
             note.title,
             str(note.meta.get("date") or ""),
             _status(note),
-            sorted(set(older.get(note.id, []))),
-            sorted(set(newer.get(note.id, []))),
-            _chain(note.id, older, newer),
+            walk.older.get(note.id, []),
+            walk.newer.get(note.id, []),
+            walk.line(note.id),
         )
         for note in notes
     ]
     return sorted(entries, key=lambda e: (e.date, e.id))
-
-
-def _chain(start: str, older: dict[str, list[str]], newer: dict[str, list[str]]) -> list[str]:
-    """The line of decisions through `start`: follow the first predecessor back, then the first
-    successor forward (bounded, so a hand-made cycle cannot loop)."""
-    if start not in older and start not in newer:
-        return []
-    back: list[str] = []
-    current = start
-    while older.get(current) and len(back) < 100:
-        current = sorted(older[current])[0]
-        if current in back or current == start:
-            break
-        back.append(current)
-    forward: list[str] = []
-    current = start
-    while newer.get(current) and len(forward) < 100:
-        current = sorted(newer[current])[0]
-        if current in forward or current == start or current in back:
-            break
-        forward.append(current)
-    return [*reversed(back), start, *forward]

@@ -267,23 +267,8 @@ class SiteModel:
 
     def _chains(self, decisions: list[Note]) -> list[list[Context]]:
         """Supersede chains, oldest first, each starting at a decision that supersedes nothing."""
-        chains = []
-        for note in decisions:
-            rel = self.vault.relations(note.id)
-            if rel.get("supersedes") or not rel.get("superseded-by"):
-                continue
-            chain, current, seen = [self.ref(note)], note.id, {note.id}
-            while True:
-                nxt = [n for n in self.vault.relations(current).get("superseded-by", []) if n not in seen]
-                if not nxt:
-                    break
-                current = nxt[0]
-                seen.add(current)
-                ref = self.ref_id(current)
-                if ref:
-                    chain.append(ref)
-            chains.append(chain)
-        return chains
+        chains = self.vault.supersessions.chains(note.id for note in decisions)
+        return [[ref for ref in map(self.ref_id, chain) if ref] for chain in chains]
 
     def _ctx_graph(self, key: str) -> Context:
         types = sorted(self.by_type)
