@@ -393,11 +393,6 @@ def open_vault(explicit: Path | str | None = None) -> Vault:
 PARALLEL_MIN_FILES = 2000  # below this, starting a second process costs more than it saves
 
 
-def parse_files(files: list[tuple[Path, str]], config: Config) -> list[Note]:
-    """Parse every file; on big vaults one forked worker parses the second half meanwhile."""
-    return [note for note, _ in parse_files_stamped(files, config)]
-
-
 def parse_files_stamped(files: list[tuple[Path, str]], config: Config) -> list[tuple[Note, Stamp]]:
     """Parse every file (with the stamp of what was read), over both cores on big vaults.
 

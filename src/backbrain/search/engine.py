@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backbrain.errors import UsageError
-from backbrain.search.query import MAX_GRAM, ParsedQuery, match_expression, parse_query, quote, stemmer, words_of
+from backbrain.search.query import MAX_GRAM, ParsedQuery, match_expression, parse_query, stemmer, words_of
 from backbrain.search.store import FTS_COLUMNS, SearchIndex
 
 HIGHLIGHT_START, HIGHLIGHT_END = "\x02", "\x03"
@@ -511,8 +511,3 @@ def _select_in(conn: sqlite3.Connection, sql: str, values: list[Any]) -> Iterato
     for start in range(0, len(unique), 500):
         chunk = unique[start : start + 500]
         yield from conn.execute(sql.format(",".join("?" * len(chunk))), chunk)
-
-
-def quoted(term: str) -> str:
-    """Public for callers building their own FTS5 expressions (related notes)."""
-    return quote(term)
