@@ -47,7 +47,7 @@ def test_untyped_vault_site_has_its_own_title_and_no_empty_sections(tmp_path: Pa
 
 def test_a_plain_vault_without_config_does_not_claim_the_starters_tagline(tmp_path: Path) -> None:
     home = tree(built(untyped(tmp_path / "v"), tmp_path), "index.html")
-    assert home.css_first(".hero .lead") is None and "backend engineering" not in home.body.text()
+    assert home.css_first(".hero .lead") is None and "backend engineering" not in home.html
 
 
 def test_folder_explorer_lists_every_note_in_its_folder(tmp_path: Path) -> None:
