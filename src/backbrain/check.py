@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from backbrain.core.note import Note, Section, is_valid_id, normalize_heading
 from backbrain.core.resolver import path_to_write
-from backbrain.core.schema import PLAIN_NOTE, RELATIONS
+from backbrain.core.schema import MAX_TAGS_PER_NOTE, PLAIN_NOTE, RELATIONS
 from backbrain.core.vault import Vault, is_attachment
 
 Severity = Literal["error", "warning", "info"]
@@ -54,6 +54,9 @@ RULES: dict[str, Rule] = {
         Rule("BB007", "invalid-date", "error", "A date field is not an ISO 8601 date (YYYY-MM-DD)."),
         Rule("BB008", "invalid-field-type", "error", "A field has the wrong shape (e.g. a string where a list goes)."),
         Rule("BB009", "invalid-id", "warning", "An explicit `id:` is not lowercase-kebab-case."),
+        Rule(
+            "BB010", "too-many-tags", "error", f"More than {MAX_TAGS_PER_NOTE} tags; only the first ones are published."
+        ),
         Rule("BB101", "missing-section", "error", "A section the note's type requires is missing."),
         Rule("BB102", "empty-section", "error", "A required section has a heading but no content.", "warning"),
         Rule("BB103", "missing-subsection", "error", "A required H3 inside a required section is missing.", "warning"),
@@ -214,6 +217,13 @@ def _field_problems(vault: Vault, note: Note, today: dt.date) -> Iterator[Proble
         field = vault.config.field_spec(note.type, name)
         if field is not None and value is not None:
             yield from _field_value_problems(note, name, value, field.kind, field.values)
+    if len(note.tags) > MAX_TAGS_PER_NOTE:
+        yield problem(
+            note,
+            note.front.line_of("tags"),
+            "too-many-tags",
+            f"{len(note.tags)} tags; the site publishes the first {MAX_TAGS_PER_NOTE} (each tag is a page).",
+        )
     explicit = note.meta.get("id")
     if isinstance(explicit, str) and not is_valid_id(explicit):
         yield problem(

@@ -28,6 +28,10 @@ PROGRESS_VALUES = ["not-started", "in-progress", "completed"]
 PHASE_VALUES = ["study", "build", "audit"]
 DECISION_STATUSES = ["proposed", "accepted", "rejected", "deprecated", "superseded"]
 DRAFT_STATUS = "draft"
+# Bounds on what one vault can make a build do: every tag is a page, so a note with 150,000 tags
+# (a vault someone else wrote) would make a build write 150,000 pages.
+MAX_TAGS_PER_NOTE = 64
+MAX_PAGES_PER_BUILD = 100_000
 
 
 # msgspec rather than pydantic: the same strict validation of backbrain.toml (unknown keys are

@@ -15,9 +15,17 @@ from collections import defaultdict
 from typing import Any
 
 from backbrain.core.note import Note
-from backbrain.core.schema import DEFAULT_DESCRIPTION, PLAIN_NOTE, relation_order, relation_title
+from backbrain.core.schema import (
+    DEFAULT_DESCRIPTION,
+    MAX_PAGES_PER_BUILD,
+    MAX_TAGS_PER_NOTE,
+    PLAIN_NOTE,
+    relation_order,
+    relation_title,
+)
 from backbrain.core.text import WIKILINK
 from backbrain.core.vault import Vault
+from backbrain.errors import UsageError
 from backbrain.site.folders import folder_trail, folder_tree, has_folders, top_sections
 from backbrain.site.graph import MAX_RING, neighbourhood_svg, type_colour
 from backbrain.site.labs import LabPanel, lab_name, load_lab
@@ -56,7 +64,7 @@ class SiteModel:
         self.by_tag: dict[str, list[Note]] = defaultdict(list)
         for note in sorted(vault.notes.values(), key=lambda n: n.title.lower()):
             self.by_type[note.type].append(note)
-            for tag in note.tags:
+            for tag in note.tags[:MAX_TAGS_PER_NOTE]:  # more is a check problem (BB010), not more pages
                 self.by_tag[tag].append(note)
         self.nav = self._nav()
 
@@ -73,6 +81,11 @@ class SiteModel:
         pages.extend(("tag", tag, self.urls.tag(tag)) for tag in sorted(self.by_tag))
         pages.extend(("note", note_id, self.urls.note(note_id)) for note_id in sorted(self.vault.notes))
         pages.extend(("note", key, self.urls.note(key)) for key in sorted(self.duplicates))
+        if len(pages) > MAX_PAGES_PER_BUILD:
+            raise UsageError(
+                f"The site would have {len(pages):,} pages, more than the limit of {MAX_PAGES_PER_BUILD:,}.",
+                hint="Split the knowledge base, or run `backbrain check` for notes with too many tags (BB010).",
+            )
         return pages
 
     def note_for(self, key: str) -> Note:
@@ -310,7 +323,8 @@ class SiteModel:
                 "url": self.urls.note(note_id),
                 "type_url": self.urls.type_index(note.type), "colour": type_colour(note.type), "rel": note.rel,
                 "summary": note.summary, "aliases": note.aliases, "progress": note.progress, "phase": note.phase,
-                "tags": [(tag, self.urls.tag(tag)) for tag in note.tags], "fields": self._fields(note),
+                "tags": [(tag, self.urls.tag(tag)) for tag in note.tags[:MAX_TAGS_PER_NOTE]],
+                "fields": self._fields(note),
                 "tasks": (sum(t.done for t in note.tasks), len(note.tasks)), "resources": _resources(note),
                 "draft": self.draft(note), "learnable": self.learnable(note),
                 "folders": folder_trail(note.rel) if self.has_folders else [],
