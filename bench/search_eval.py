@@ -119,6 +119,7 @@ def ablations() -> dict[str, Any]:
         "no common-word scoring": dataclasses.replace(base, score_common=False),
         "no type prior": dataclasses.replace(base, type_prior=()),
         "no thesaurus": dataclasses.replace(base, synonym_weight=0.0),
+        "no thesaurus in names": dataclasses.replace(base, synonym_names=False),
     }
 
 

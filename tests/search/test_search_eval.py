@@ -30,20 +30,20 @@ def test_shipped_ranking_meets_the_bar_and_beats_plain_bm25(tmp_path: Path, monk
         shipped = bench.score(bench.shipped_ranker(index), queries)
     assert list(tmp_path.iterdir()) == []  # the temporary index is gone
     plain = bench.score(bench.plain_ranker(None), queries)
-    assert shipped["mrr10"] >= 0.86, shipped["misses"]  # 0.882 on 2026-12-04
+    assert shipped["mrr10"] >= 0.87, shipped["misses"]  # 0.890 on 2026-12-04
     assert shipped["recall5"] >= 0.95  # 0.979
     assert shipped["mrr10"] > plain["mrr10"]
 
 
 def test_held_out_ranking_keeps_its_figures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Measured, never tuned on: the guard keeps later changes from losing what the thesaurus won
-    (0.741 / 0.811 on 2026-12-04; the issue's bar of 0.85 / 0.95 is not reached yet)."""
+    (0.759 / 0.828 on 2026-12-04; the issue's bar of 0.85 / 0.95 is not reached yet)."""
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     bench = load_bench()
     with bench.eval_index(None) as index:
         held_out = bench.score(bench.shipped_ranker(index), bench.load_queries(bench.HELD_OUT))
-    assert held_out["mrr10"] >= 0.72, held_out["misses"]
-    assert held_out["recall5"] >= 0.79
+    assert held_out["mrr10"] >= 0.74, held_out["misses"]
+    assert held_out["recall5"] >= 0.81
 
 
 def test_expected_ids_exist_in_the_starter() -> None:

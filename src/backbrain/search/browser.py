@@ -155,6 +155,7 @@ def settings(synonyms: Iterable[Iterable[str]] = ()) -> dict[str, Any]:
         "maxQueryChars": MAX_QUERY_CHARS,
         "snippetColumns": list(SNIPPET_COLUMNS),
         "synonymWeight": rank.synonym_weight,
+        "synonymNames": rank.synonym_names,
         "thesaurus": thesaurus(tuple(tuple(group) for group in synonyms)).data(),
     }
 

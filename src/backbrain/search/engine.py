@@ -45,6 +45,7 @@ class RankConfig:
     candidates: int = 60
     score_common: bool = True  # score words in over half the notes in Python (FTS5 gives them 0)
     synonym_weight: float = 0.3  # a thesaurus group's score relative to a word the query holds
+    synonym_names: bool = True  # a name holding a thesaurus word counts towards the name bonus
 
 
 @dataclass
@@ -152,6 +153,7 @@ class _Plan:
     idf: dict[str, float]  # stem of each content word -> smoothed IDF (never zero, unlike FTS5's)
     tokens: list[str]  # the query's words in order, typos corrected, for name phrases
     names_only: bool = False  # match the words in titles and aliases only
+    expansion: list[list[str]] = field(default_factory=list)
 
 
 def search(
@@ -189,7 +191,8 @@ def search(
     for rowid, extra in _common_term_scores(index, plan, config).items():
         candidates[rowid] = candidates.get(rowid, 0.0) + extra
     if not plan.names_only:
-        for rowid, extra in _synonym_scores(index, _expansion(index, plan, names, config), names, config).items():
+        plan.expansion = _expansion(index, plan, names, config)
+        for rowid, extra in _synonym_scores(index, plan.expansion, names, config).items():
             candidates[rowid] = candidates.get(rowid, 0.0) + extra
     scored = _rerank(candidates, plan, names, config)
     if filters[0]:  # notes found outside the filtered FTS5 query must pass the filters too
@@ -397,6 +400,13 @@ def _name_bonuses(plan: _Plan, names: _Names, config: RankConfig) -> dict[int, f
         for stem, weight in plan.idf.items():
             for rowid in sorted(by_stem.get(stem, ())):
                 covered[rowid] = covered.get(rowid, 0.0) + weight
+        if config.synonym_names and plan.expansion:  # "virtual nodes" answers "add a server"
+            weight = config.synonym_weight * max(plan.idf.values())  # a group is worth 0.3 of the rarest word
+            by_group_stem = names.by_stem([s for group in plan.expansion for s in group])
+            for group in plan.expansion:
+                holders = sorted({rowid for stem in group for rowid in by_group_stem.get(stem, ())})
+                for rowid in holders:
+                    covered[rowid] = covered.get(rowid, 0.0) + weight
         for rowid, weight in covered.items():
             bonuses[rowid] = config.name_bonus * weight / total
     tokens = [s for s in stemmer().stems(plan.tokens) if s]

@@ -391,6 +391,16 @@
         var docs = self.nameTerms.get(st);
         if (docs) Array.from(docs).sort(function (a, b) { return a - b; }).forEach(function (d) { covered.set(d, (covered.get(d) || 0) + weight); });
       });
+      if (s.synonymNames && plan.expansion && plan.expansion.length) {  // "virtual nodes" answers "add a server"
+        var top = 0;
+        plan.idf.forEach(function (w) { if (w > top) top = w; });
+        var weight = s.synonymWeight * top;
+        plan.expansion.forEach(function (group) {
+          var holders = new Set();
+          group.forEach(function (st) { var docs = self.nameTerms.get(st); if (docs) docs.forEach(function (d) { holders.add(d); }); });
+          Array.from(holders).sort(function (a, b) { return a - b; }).forEach(function (d) { covered.set(d, (covered.get(d) || 0) + weight); });
+        });
+      }
       covered.forEach(function (weight, d) { bonuses.set(d, s.nameBonus * weight / total); });
     }
     var tokens = plan.tokens.map(stem).filter(Boolean);
@@ -435,7 +445,7 @@
     parsed.prefixes.forEach(function (p) { part("prefix", p, "x " + p); });
     var candidates = phrases.length ? this.bm25(phrases, plan.namesOnly) : new Map();
     this.commonScores(plan.common).forEach(function (extra, d) { candidates.set(d, (candidates.get(d) || 0) + extra); });
-    var expansion = plan.namesOnly ? [] : this.expansion(plan);
+    var expansion = plan.expansion = plan.namesOnly ? [] : this.expansion(plan);
     this.synonymScores(expansion).forEach(function (extra, d) { candidates.set(d, (candidates.get(d) || 0) + extra); });
     var top = 0, self = this;
     candidates.forEach(function (v) { if (v > top) top = v; });
