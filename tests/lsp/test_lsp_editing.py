@@ -70,6 +70,9 @@ async def test_schema_values_tags_and_missing_sections(client: LanguageClient, v
     assert "superseded" in [inserted(i) for i in status]  # a decision's status (folder type)
     tags = await complete(client, address, types.Position(line=5, character=11))
     assert "performance" in [inserted(i) for i in tags]
+    text = "---\ntitle: Herd\ntype:\n---\n"  # right after the colon: the value comes with its space
+    tight = open_note(client, vault, "01_patterns/tight.md", text)
+    assert " pattern" in [inserted(i) for i in await complete(client, tight, types.Position(line=2, character=5))]
     sections = await complete(client, address, types.Position(line=8, character=3))
     assert [inserted(i) for i in sections] == ["Context", "Options considered", "Decision", "Tradeoffs", "Outcome"]
 

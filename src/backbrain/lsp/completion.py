@@ -37,7 +37,8 @@ def complete(session: Session, rel: str, text: Text, position: types.Position) -
     if typing.kind == "anchor":
         return _anchor_items(session, rel, typing, edit_range, closing)
     if typing.kind == "field":
-        return _field_items(session, rel, typing, edit_range)
+        lead = " " if text.line(position.line)[: typing.start].endswith(":") else ""  # `type:|` needs `: `
+        return _field_items(session, rel, typing, edit_range, lead)
     return _section_items(session, rel, edit_range)
 
 
@@ -58,14 +59,14 @@ def _ordered(items: list[types.CompletionItem]) -> list[types.CompletionItem]:
     return items
 
 
-def _note_item(entry: Entry, edit_range: types.Range, closing: str) -> types.CompletionItem:
+def _note_item(entry: Entry, edit_range: types.Range, closing: str, lead: str = "") -> types.CompletionItem:
     return types.CompletionItem(
         label=entry.title,
         kind=types.CompletionItemKind.File,
         detail=f"{entry.type} · {entry.id}",
         documentation=entry.summary or None,
         filter_text=entry.search_text,
-        text_edit=types.TextEdit(range=edit_range, new_text=entry.id + closing),
+        text_edit=types.TextEdit(range=edit_range, new_text=lead + entry.id + closing),
     )
 
 
@@ -110,7 +111,9 @@ def _anchor_items(
     return types.CompletionList(is_incomplete=False, items=_ordered(items))
 
 
-def _field_items(session: Session, rel: str, typing: cursor.Typing, edit_range: types.Range) -> types.CompletionList:
+def _field_items(
+    session: Session, rel: str, typing: cursor.Typing, edit_range: types.Range, lead: str
+) -> types.CompletionList:
     config = session.vault.config
     current = session.note(rel)
     key = typing.target
@@ -119,7 +122,7 @@ def _field_items(session: Session, rel: str, typing: cursor.Typing, edit_range: 
         allowed = spec.source_types if inverse else spec.target_types
         own = current.id if current is not None else None
         entries = [e for e in session.catalog.entries if (allowed is None or e.type in allowed) and e.id != own]
-        items = [_note_item(entry, edit_range, "") for entry in ranked(entries, typing.prefix)]
+        items = [_note_item(entry, edit_range, "", lead) for entry in ranked(entries, typing.prefix)]
         return types.CompletionList(is_incomplete=True, items=_ordered(items))
     if key == "type":
         values = sorted(config.types)
@@ -134,7 +137,7 @@ def _field_items(session: Session, rel: str, typing: cursor.Typing, edit_range: 
             label=value,
             kind=types.CompletionItemKind.EnumMember,
             detail=key,
-            text_edit=types.TextEdit(range=edit_range, new_text=value),
+            text_edit=types.TextEdit(range=edit_range, new_text=lead + value),
         )
         for value in values
     ]
