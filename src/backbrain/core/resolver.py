@@ -190,6 +190,7 @@ class Resolver:
     def __init__(self, candidates: Callable[[str], Sequence[Candidate] | None]) -> None:
         self._candidates = candidates
         self._cache: dict[str, Resolution] = {}
+        self._local: dict[tuple[str | None, str], Resolution] = {}
 
     @classmethod
     def of(cls, notes: Iterable[Names]) -> Resolver:
@@ -200,9 +201,17 @@ class Resolver:
         cached = self._cache.get(target)
         if cached is not None and not cached.contextual:
             return cached
+        # An answer that depended on the linking note depends only on its folder: many notes in one
+        # folder link to the same names, so those answers are remembered per folder.
+        folder = posixpath.dirname(source_rel) if source_rel else None
+        local = self._local.get((folder, target))
+        if local is not None:
+            return local
         result = self._resolve(target, source_rel)
         if not result.contextual:
             self._cache[target] = result
+        else:
+            self._local[(folder, target)] = result
         return result
 
     def find(self, target: str, source_rel: str | None = None) -> str | None:
@@ -232,14 +241,10 @@ class Resolver:
 def _nearest(best: list[Candidate], source_rel: str | None) -> Resolution:
     """Among same-tier candidates, the one sharing the most folders with the linking note."""
     folder = posixpath.dirname(source_rel).split("/") if source_rel else []
-    ranked = sorted(best, key=lambda c: (-_shared(folder, c.rel), c.rel.count("/"), len(c.rel), c.rel))
+    ranked = sorted((-_shared(folder, c.rel), c.rel.count("/"), len(c.rel), c.rel, c) for c in best)
     top = ranked[0]
-    ties = tuple(
-        c.rel
-        for c in ranked
-        if _shared(folder, c.rel) == _shared(folder, top.rel) and c.rel.count("/") == top.rel.count("/")
-    )
-    return Resolution(top.id, top.rel, ties if len(ties) > 1 else (), contextual=True)
+    ties = tuple(r[3] for r in ranked if r[:2] == top[:2])
+    return Resolution(top[4].id, top[4].rel, ties if len(ties) > 1 else (), contextual=True)
 
 
 def _shared(folder: list[str], rel: str) -> int:
