@@ -44,3 +44,22 @@ def test_progress_requests_reuse_the_live_vault_and_the_git_history(tmp_path: Pa
     call(app, "GET", "/_learn/progress", headers=host)
     call(app, "GET", "/_learn/progress", headers=host)
     assert len(gits) == 2
+
+
+def test_rating_a_card_builds_only_that_card(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from backbrain.learn import review
+
+    vault = base_vault(tmp_path / "v", {"roadmap/caches.md": {"title": "Caches", "type": "topic"}})
+    app, state = prepare(vault, False, "127.0.0.1", watch=False)
+    built: list[str] = []
+    real_note_cards, real_load = review.note_cards, learn.load_vault
+    monkeypatch.setattr(learn, "load_vault", lambda *a, **k: built.append("vault") or real_load(*a, **k))
+    monkeypatch.setattr(learn, "vault_cards", lambda *a, **k: built.append("all") or [], raising=False)
+    monkeypatch.setattr(learn, "note_cards", lambda note, spec: built.append(note.id) or real_note_cards(note, spec),
+                        raising=False)  # fmt: skip
+    card = real_note_cards(state.builder.vault.get("caching"), None)[0] if state.builder else None
+    assert card is not None
+    headers = {"host": "127.0.0.1", "origin": "http://127.0.0.1", "x-csrf-token": state.csrf.token}
+    response = call(app, "POST", "/_learn/review", json={"card": card.id, "rating": 3}, headers=headers)
+    assert response.status_code == 200, response.text
+    assert built == ["caching"]  # one note's cards, from the live vault: no reload, no whole-vault card list

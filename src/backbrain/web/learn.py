@@ -39,14 +39,15 @@ from backbrain.learn.progress import (
 from backbrain.learn.review import (
     HOLD_EVENTS,
     RATING_NAMES,
+    ReviewCard,
     due_cards,
     hold,
     interval_label,
     is_rating,
     load_states,
+    note_cards,
     preview,
     record_review,
-    vault_cards,
 )
 from backbrain.site.markdown import NoteRenderer
 from backbrain.site.urls import SiteUrls
@@ -189,14 +190,24 @@ def due_payload(state: SiteState, limit: int) -> dict[str, Any]:
 ROOT_OF_REVIEW_PAGE = "../"  # the Review page is /review/: links in answers are relative to it
 
 
+def _card(state: SiteState, card_id: str) -> tuple[ReviewCard, Journal]:
+    """The card asked for, made from its own note only (a card id is `NOTE#KIND`), from the live
+    vault: rating one card must not build every card of the vault."""
+    with state.lock:
+        vault, journal, _ = _live_vault(state)
+        note = vault.notes.get(card_id.partition("#")[0])
+        cards = note_cards(note, vault.config.types.get(note.type)) if note is not None else []
+    card = next((c for c in cards if c.id == card_id), None)
+    if card is None:
+        raise NotFoundError(f"No card '{card_id}' (was its note renamed?).")
+    return card, journal
+
+
 def review_payload(state: SiteState, body: dict[str, Any]) -> dict[str, Any]:
     card_id, rating = body.get("card"), body.get("rating")
     if not isinstance(card_id, str) or not is_rating(rating):
         raise BadRequest('Expected {"card": CARD_ID, "rating": 1-4}.')
-    vault, journal, _ = _open(state)
-    card = next((c for c in vault_cards(vault) if c.id == card_id), None)
-    if card is None:
-        raise NotFoundError(f"No card '{card_id}' (was its note renamed?).")
+    card, journal = _card(state, card_id)
     with _WRITE_LOCK:
         states = load_states(journal)
         key = (str(journal.root), card.id, states[card.id].reviews if card.id in states else 0)
@@ -212,10 +223,7 @@ def hold_payload(state: SiteState, body: dict[str, Any]) -> dict[str, Any]:
     card_id, action = body.get("card"), body.get("action")
     if not isinstance(card_id, str) or action not in HOLD_EVENTS:
         raise BadRequest(f'Expected {{"card": CARD_ID, "action": one of {", ".join(HOLD_EVENTS)}}}.')
-    vault, journal, _ = _open(state)
-    card = next((c for c in vault_cards(vault) if c.id == card_id), None)
-    if card is None:
-        raise NotFoundError(f"No card '{card_id}' (was its note renamed?).")
+    card, journal = _card(state, card_id)
     with _WRITE_LOCK:
         changed = hold(journal, [card], str(action))
     return {"card": card.id, "action": action, "changed": bool(changed)}
