@@ -148,7 +148,6 @@ def set_progress_payload(state: SiteState, body: dict[str, Any]) -> dict[str, An
     with _WRITE_LOCK:
         vault = load_vault(location.root)
         change = set_progress(vault, journal_for(location.root, False), note_id, status, phase)
-    state.rebuild([change.path])  # the next GET sees the change without waiting for the watcher
     return {"note": change.note, "progress": change.new_progress, "phase": change.new_phase}
 
 
