@@ -26,6 +26,7 @@ from backbrain.core.schema import (
 from backbrain.core.text import WIKILINK
 from backbrain.core.vault import Vault
 from backbrain.errors import UsageError
+from backbrain.learn.progress import Rollup
 from backbrain.site.folders import folder_trail, folder_tree, has_folders, top_sections
 from backbrain.site.graph import MAX_RING, neighbourhood_svg, type_colour
 from backbrain.site.labs import LabPanel, lab_name, load_lab
@@ -247,9 +248,12 @@ class SiteModel:
         result = []
         for area_id, title in areas:
             members = sorted(grouped.get(area_id, []), key=lambda n: (_order(n), n.title.lower()))
-            done = sum(1 for n in members if n.progress == "completed")
-            doing = sum(1 for n in members if n.progress == "in-progress")
-            item: Context = {"id": area_id, "title": title, "total": len(members), "done": done, "doing": doing}
+            rollup = Rollup(area_id, title)  # the roll-up `backbrain progress` counts with
+            for member in members:
+                rollup.add(member)
+            item: Context = {
+                "id": area_id, "title": title, "total": rollup.total, "done": rollup.completed, "doing": rollup.in_progress,
+            }  # fmt: skip
             if not summary_only:
                 item["topics"] = [self.ref(n) | {"progress": n.progress, "phase": n.phase or ""} for n in members]
             result.append(item)
