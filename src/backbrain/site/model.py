@@ -251,9 +251,8 @@ class SiteModel:
             rollup = Rollup(area_id, title)  # the roll-up `backbrain progress` counts with
             for member in members:
                 rollup.add(member)
-            item: Context = {
-                "id": area_id, "title": title, "total": rollup.total, "done": rollup.completed, "doing": rollup.in_progress,
-            }  # fmt: skip
+            counts = {"total": rollup.total, "done": rollup.completed, "doing": rollup.in_progress}
+            item: Context = {"id": area_id, "title": title, **counts}
             if not summary_only:
                 item["topics"] = [self.ref(n) | {"progress": n.progress, "phase": n.phase or ""} for n in members]
             result.append(item)
