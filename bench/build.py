@@ -101,8 +101,12 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-def run(cmd: list[str], cwd: Path | None = None) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS in MB of the process tree (sampled every 20 ms, summed), and stdout."""
+CPU: dict[str, list[float]] = {}  # command name -> user+system CPU seconds of each run (process tree)
+
+
+def run(cmd: list[str], cwd: Path | None = None, label: str = "") -> tuple[float, int, str]:
+    """Wall seconds, peak RSS in MB of the process tree (sampled every 20 ms, summed), and stdout; the
+    CPU seconds of the tree (user + system, waited-for children included) go to CPU[label]."""
     with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=stdout, stderr=stderr, text=True)
@@ -116,6 +120,8 @@ def run(cmd: list[str], cwd: Path | None = None) -> tuple[float, int, str]:
         sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)  # rusage of this child and its waited-for children
         elapsed = time.perf_counter() - started
+        if label:
+            CPU.setdefault(label, []).append(usage.ru_utime + usage.ru_stime)
         done.set()
         sampler.join()
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -165,11 +171,13 @@ def main() -> None:
         for i in range(args.runs):
             out = base / f"bb-out-{i}"
             cold = [backbrain, "build", "--vault", str(corpus), "--out", str(out), "--clean"]
-            results["backbrain"].append(run(cold)[:2])
-            results["hugo"].append(run([hugo, "--quiet", "-d", str(base / f"hugo-out-{i}")], cwd=site)[:2])
+            results["backbrain"].append(run(cold, label="backbrain")[:2])
+            hugo_cmd = [hugo, "--quiet", "-d", str(base / f"hugo-out-{i}")]
+            results["hugo"].append(run(hugo_cmd, cwd=site, label="hugo")[:2])
             note = next((corpus / "01_patterns").glob("*.md"))
             note.write_text(note.read_text() + f"\nEdited in run {i}.\n")
-            results["rebuild-cli"].append(run([backbrain, "build", "--vault", str(corpus), "--out", str(out)])[:2])
+            rebuild = [backbrain, "build", "--vault", str(corpus), "--out", str(out)]
+            results["rebuild-cli"].append(run(rebuild, label="rebuild-cli")[:2])
             if i == 0:
                 sizes = {"backbrain": tree_size(out), "hugo": tree_size(base / f"hugo-out-{i}")}
             shutil.rmtree(base / f"hugo-out-{i}", ignore_errors=True)
@@ -201,6 +209,11 @@ def report(
     print(f"hugo                    : {hugo:6.2f} s ({best('hugo'):.2f})  peak RSS {peak('hugo')} MB")
     print("(peak RSS: all processes of the tool summed, sampled every 20 ms; shared pages count once per process)")
     print(f"ratio backbrain/hugo    : {bb / hugo:6.2f}")
+    cpu = {name: statistics.median(values) for name, values in CPU.items()}
+    if {"backbrain", "hugo", "rebuild-cli"} <= set(cpu):
+        print(f"CPU seconds (user+sys)  : backbrain {cpu['backbrain']:.2f}, hugo {cpu['hugo']:.2f} "
+              f"(ratio {cpu['backbrain'] / cpu['hugo']:.2f}); rebuild {cpu['rebuild-cli']:.2f} "
+              f"({cpu['rebuild-cli'] / cpu['hugo']:.3f} of hugo's)")  # fmt: skip
     print(f"rebuild, 1 note changed : {med('rebuild-cli'):6.2f} s as a new `backbrain build` process "
           f"({med('rebuild-cli') / hugo:.2f} of hugo's full build)")  # fmt: skip
     print(f"rebuild in serve        : {update['seconds']:6.3f} s ({update['seconds'] / hugo:.3f} of hugo's full build; "
