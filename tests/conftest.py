@@ -29,6 +29,20 @@ FOLDERS = {
 }
 
 
+@pytest.fixture(autouse=True, scope="session")
+def user_cache_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Builds keep their caches in the user cache folder (backbrain.site.site_paths), keyed by vault
+    path: point it at a temporary folder so a test run leaves nothing in ~/.cache (tests that need a
+    particular cache folder still set XDG_CACHE_HOME themselves)."""
+    previous = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = previous
+
+
 def note_text(meta: dict[str, Any] | None, body: str | None = None, *, type_name: str | None = None) -> str:
     """A complete, valid note of a type unless the caller overrides parts of it."""
     type_name = type_name or (meta or {}).get("type") or "note"
