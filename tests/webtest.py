@@ -20,7 +20,7 @@ import pytest
 
 from backbrain.site import SiteBuilder
 from backbrain.web.app import SiteState, create_app
-from backbrain.web.live import watcher_lifespan
+from backbrain.web.live import load_route_modules, watcher_lifespan
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -54,6 +54,7 @@ def live_server(root: Path, work: Path) -> Iterator[str]:
     """Build `root` into `work` and serve it live (watcher included) on a free loopback port."""
     import uvicorn
 
+    load_route_modules()  # the learning, search and lab routes, as `backbrain serve` registers them
     out = work / "out"
     site_builder = SiteBuilder(root, out, work / "cache.json", live=True, workers=1)
     site_builder.build()

@@ -71,6 +71,40 @@ def test_graph_renders_nodes(server: tuple[str, Path], page: Any) -> None:
     assert page.locator("svg.neighbourhood a").count() >= 4
 
 
+# Wraps window.ForceGraph as the vendored script defines it, so the test can call the page's own
+# nodeLabel function: force-graph writes that function's result into its tooltip as HTML.
+_CAPTURE_NODE_LABEL = """
+(() => {
+  let real;
+  Object.defineProperty(window, "ForceGraph", {
+    configurable: true,
+    get() { return real; },
+    set(factory) {
+      real = function () {
+        const graph = factory.apply(this, arguments);
+        return function (el) {
+          const instance = graph(el);
+          const original = instance.nodeLabel;
+          instance.nodeLabel = function (fn) { window.__bbNodeLabel = fn; return original.call(instance, fn); };
+          return instance;
+        };
+      };
+    },
+  });
+})();
+"""
+
+
+def test_graph_tooltips_show_a_hostile_title_as_text(server: tuple[str, Path], page: Any) -> None:
+    page.add_init_script(_CAPTURE_NODE_LABEL)
+    page.goto(server[0] + "/graph/")
+    page.wait_for_function("typeof window.__bbNodeLabel === 'function'", timeout=10000)
+    label = page.evaluate("window.__bbNodeLabel({title: '<img src=x onerror=\"window.__pwned=1\">', type: 0})")
+    assert "<img" not in label and "&lt;img" in label
+    page.set_content(f"<div id='tip'>{label}</div>")  # what force-graph does with it
+    assert page.evaluate("document.querySelectorAll('#tip img').length") == 0
+
+
 def test_mermaid_diagram_renders(server: tuple[str, Path], page: Any) -> None:
     page.goto(server[0] + "/note/url-shortener/")
     page.wait_for_selector("pre.mermaid svg", timeout=15000)
