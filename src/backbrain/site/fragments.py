@@ -29,8 +29,9 @@ def toc(entries: list[tuple[int, str, str]]) -> Markup:
         f'<li class="toc-l{level}"><a href="#{escape(anchor)}">{escape(text)}</a></li>'
         for level, text, anchor in entries
     )
-    return Markup(
-        f'<nav class="toc" aria-labelledby="toc-title"><h2 id="toc-title">On this page</h2><ol>{items}</ol></nav>'
+    return Markup(  # a <details>: on a phone the outline is a collapsed block above the note (site.js)
+        f'<nav class="toc" aria-labelledby="toc-title"><details open><summary><h2 id="toc-title">On this page</h2>'
+        f"</summary><ol>{items}</ol></details></nav>"
     )
 
 

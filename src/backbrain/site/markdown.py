@@ -113,6 +113,17 @@ _CLOZE_OUTSIDE_CODE = re.compile(
 )
 
 
+_BARE_URL = re.compile(
+    r"(?P<skip><a\b[\s\S]*?</a>|<pre[\s\S]*?</pre>|<code>[\s\S]*?</code>|<[^>]*>)"
+    r"|(?P<url>https?://[^\s<>\"']+?)(?=[.,;:!?)\]]*(?:[\s<]|$))"
+)
+
+
+def _linkify(match: re.Match[str]) -> str:
+    url = match.group("url")
+    return f'<a href="{url}">{url}</a>' if url else match.group(0)
+
+
 class NoteRenderer:
     """Renders note bodies for pages at a known depth (links are relative to the site root)."""
 
@@ -138,6 +149,8 @@ class NoteRenderer:
         text = _LEADING_H1.sub("", _MD.html(markdown), count=1)
         if "{{c" in text:  # a review cloze (backbrain.learn.cards) reads as its text on the page
             text = _CLOZE_OUTSIDE_CODE.sub(lambda m: m.group(0) if m.group("code") else m.group("text"), text)
+        if "://" in text:  # a reference's bare URL is a link, as on GitHub (CommonMark only links <url>)
+            text = _BARE_URL.sub(_linkify, text)
         text = _CODE.sub(_code_block, text)
         text = _CALLOUT.sub(_callout, text).replace("<p></p>", "")
         text = _ALIGN.sub(r' class="align-\1"', text)

@@ -52,10 +52,27 @@ class SiteState:
     error: str | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     last_report: BuildReport | None = None
+    _problems: list[dict[str, object]] = field(default_factory=list)
+    _problems_for: str | None = None
 
     @property
     def version(self) -> str:
         return self.builder.version if self.builder else "static"
+
+    def front_matter_problems(self) -> list[dict[str, object]]:
+        """Notes whose front matter does not parse (or whose bytes are not text), as of the last build:
+        the live pages show them in their status banner, whichever page is open."""
+        vault = self.builder.vault if self.builder else None
+        if vault is None:
+            return []
+        if self._problems_for != self.version:
+            self._problems = [
+                {"path": note.rel, "line": note.front.error_line if note.front.error else 1,
+                 "message": note.front.error or note.decode_error or ""}
+                for note in vault.files if note.front.error or note.decode_error
+            ][:50]  # fmt: skip
+            self._problems_for = self.version
+        return self._problems
 
     def rebuild(self, changed: Sequence[Path]) -> BuildReport | None:
         """Bring the site up to date after these files changed; a problem is recorded, never raised."""
@@ -102,7 +119,8 @@ def site_routes(state: SiteState) -> list[BaseRoute]:
     """The live-reload version (polled by site.js) and the CSRF token for same-origin pages."""
 
     async def live_version(request: Request) -> Response:
-        return JSONResponse({"version": state.version, "error": state.error}, headers={"cache-control": "no-store"})
+        body = {"version": state.version, "error": state.error, "problems": state.front_matter_problems()}
+        return JSONResponse(body, headers={"cache-control": "no-store"})
 
     async def csrf_token(request: Request) -> Response:
         return JSONResponse({"token": state.csrf.token}, headers={"cache-control": "no-store"})

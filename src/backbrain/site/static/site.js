@@ -165,7 +165,10 @@
       fetch("/_live/version", { cache: "no-store" }).then(function (r) { return r.json(); }).then(function (data) {
         if (seen !== null && data.version !== seen) { window.location.reload(); return; }
         seen = data.version;
-        if (banner) { banner.hidden = !data.error; banner.textContent = data.error ? "Build problem: " + data.error : ""; }
+        var broken = (data.problems || []).map(function (p) { return p.path + ":" + p.line + " " + p.message; });
+        var text = data.error ? "Build problem: " + data.error : "";
+        if (broken.length) text += (text ? " " : "") + "Broken front matter: " + broken.join("; ");
+        if (banner) { banner.hidden = !text; banner.textContent = text; }
       }).catch(function () {
         if (banner) { banner.hidden = false; banner.textContent = "Waiting for backbrain serve…"; }
       }).then(function () { setTimeout(poll, 1000); });
@@ -173,6 +176,12 @@
     poll();
   }
 
-  function start() { setupTheme(); setupSearch(); setupSearchPage(); setupMermaid(); setupLive(); }
+  // -- the outline: a collapsed block above the note on a narrow screen (site.css stacks the columns) ----
+  function setupOutline() {
+    var details = document.querySelector(".toc details");
+    if (details && window.matchMedia && window.matchMedia("(max-width: 60rem)").matches) details.open = false;
+  }
+
+  function start() { setupTheme(); setupSearch(); setupSearchPage(); setupMermaid(); setupOutline(); setupLive(); }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
 })();
