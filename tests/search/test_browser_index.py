@@ -7,10 +7,12 @@ import json
 from collections import Counter
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from backbrain.core.location import starter_root
 from backbrain.core.vault import load_vault
-from backbrain.search.browser import Tokens, entry_json, index_json, relation_texts
+from backbrain.search.browser import _TOKEN, Tokens, entry_json, index_json, relation_texts
 from backbrain.search.store import FTS_COLUMNS, SearchIndex
 
 
@@ -72,3 +74,15 @@ def test_index_json_carries_the_ranking_settings() -> None:
 
 def test_accents_are_folded_and_superscripts_kept_like_unicode61() -> None:
     assert Tokens().words("Café naïve_x 999⁴") == ["cafe", "naive", "x", "999⁴"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127)) | st.text())
+def test_the_ascii_fast_path_splits_words_as_the_unicode61_pattern_does(text: str) -> None:
+    """Tokens.words takes a translate-and-split shortcut for ASCII text (the build's hot path); it
+    must give exactly the words of the tokenizer pattern, separators and digits included."""
+    expected = _TOKEN.findall(text.lower()) if text.isascii() else None
+    words = Tokens().words(text)
+    if expected is not None:
+        assert words == expected
+    assert all(word and "_" not in word and not any(c.isspace() for c in word) for word in words)

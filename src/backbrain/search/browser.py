@@ -42,6 +42,7 @@ FORMAT_VERSION = 3
 ENTRY_FIELDS = ["slug", "id", "title", "type", "summary", "length", "terms", "names", "nameTerms", "snippets"]
 SNIPPET_CAPS = {"symptoms": 400, "summary": 240, "body": 280}  # characters kept per snippet field
 _TOKEN = re.compile(r"[^\W_]+")  # unicode61: runs of letters and digits; '_' and the rest separate
+_ASCII_SEPARATORS = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnum()})  # _TOKEN on ASCII
 
 
 class Tokens:
@@ -53,8 +54,9 @@ class Tokens:
 
     def words(self, text: str) -> list[str]:
         text = text.lower()
-        if not text.isascii():
-            text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+        if text.isascii():  # the common case, three times faster than the regex (same words)
+            return text.translate(_ASCII_SEPARATORS).split()
+        text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
         return _TOKEN.findall(text)
 
     def counts(self, texts: Iterable[str]) -> list[dict[str, int]]:

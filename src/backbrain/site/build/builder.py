@@ -52,7 +52,10 @@ from backbrain.site.render import STATIC, PageRenderer, code_digest
 from backbrain.site.urls import file_for
 
 PARALLEL_MIN_PAGES = 400
-_SECOND_SLOTS = frozenset(range(1, 35, 2))  # the share of the pages with the shared work: 17 in 40
+# The forked child's shared work (search entries, graph.json, the saved state) per note, in pages'
+# worth of CPU: measured on the 10,000-note corpus (entries and state 0.37 ms a note, a page 0.8 ms; see
+# docs/benchmarks.md). It decides how many pages the child renders so that both finish together.
+EXTRAS_PER_NOTE = 0.45
 REBASE_CHANGES = 100  # files changed since the saved base state before it is saved again
 Entry = list[Any]  # [fingerprint, output hash, assets]
 _FINGERPRINT = msgspec.msgpack.Encoder(enc_hook=repr)  # a page context is plain data (model.py)
@@ -332,14 +335,10 @@ class SiteBuilder:
         if self.workers < 2 or len(jobs) < PARALLEL_MIN_PAGES:
             return _run_share(renderer, jobs, target, old_pages), self._search_entries(model)
         # A CLI build also leaves the state for the next process (state.py): the second share saves it
-        # (and computes the graph) besides its pages, while this process renders, so it takes 17 pages
-        # in 40. serve keeps its graph cache here (its updates reuse it) and splits the pages evenly.
+        # and computes the search entries and the graph besides its pages, while this process renders, so
+        # it takes fewer pages. serve keeps its caches here (its updates reuse them) and splits evenly.
         token = uuid.uuid4().hex if not self.live else ""
-        if token:
-            own = [job for i, job in enumerate(jobs) if i % 40 not in _SECOND_SLOTS]
-            theirs = [job for i, job in enumerate(jobs) if i % 40 in _SECOND_SLOTS]
-        else:
-            own, theirs = jobs[0::2], jobs[1::2]
+        own, theirs = _split(jobs, EXTRAS_PER_NOTE * len(model.vault.notes) if token else 0.0)
         _SHARED["build"] = _Shares(self, renderer, target, old_pages, token, os.getpid())
         try:
             mine, second = split_map(_work, [("graph" if not token else "", own), ("extras", theirs)], min_items=2)
@@ -468,6 +467,17 @@ class _Shares:
                 raise
             return _ShareReport([], failed=True)
         return report
+
+
+def _split(jobs: list[_Job], extra: float) -> tuple[list[_Job], list[_Job]]:
+    """Two interleaved shares (each with every kind of page) whose costs match once the second share
+    also does `extra` pages' worth of shared work."""
+    share = min(max((len(jobs) - extra) / 2, 0.0), len(jobs) / 2) / max(len(jobs), 1)
+    own: list[_Job] = []
+    theirs: list[_Job] = []
+    for i, job in enumerate(jobs):
+        (theirs if int((i + 1) * share) > int(i * share) else own).append(job)
+    return own, theirs
 
 
 _SHARED: dict[str, _Shares] = {}  # the build in progress, inherited by the forked worker

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import uuid
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -91,6 +92,7 @@ class FreshDir:
     """
 
     WRITERS = 2
+    QUEUED = 512  # writes in flight at most (a deque: checking it costs O(1) per page, not O(queue))
 
     def __init__(self, out: Path) -> None:
         self.out = out
@@ -101,16 +103,14 @@ class FreshDir:
         self._root = str(self.path)
         self._pool: ThreadPoolExecutor | None = None
         self._pool_pid = 0
-        self._pending: list[Future[None]] = []
+        self._pending: deque[Future[None]] = deque()
 
     def write(self, rel: str, data: bytes) -> None:
         if self._pool is None or self._pool_pid != os.getpid():  # threads do not survive fork()
-            self._pool, self._pool_pid, self._pending = ThreadPoolExecutor(self.WRITERS), os.getpid(), []
+            self._pool, self._pool_pid, self._pending = ThreadPoolExecutor(self.WRITERS), os.getpid(), deque()
         self._pending.append(self._pool.submit(self._write_now, rel, data))
-        if len(self._pending) >= 256:
-            self._pending = [f for f in self._pending if not f.done() or f.exception() is not None]
-            while len(self._pending) >= 512:  # writing fell behind: do not queue the whole site in memory
-                self._pending.pop(0).result()
+        while len(self._pending) > self.QUEUED:  # writing fell behind: do not queue the whole site in memory
+            self._pending.popleft().result()  # the oldest write; raises its error here
 
     def _write_now(self, rel: str, data: bytes) -> None:
         path = f"{self._root}/{rel}"
@@ -128,7 +128,7 @@ class FreshDir:
 
     def flush(self) -> None:
         """Wait until every file is written; raises the first write error."""
-        pending, self._pending = self._pending, []
+        pending, self._pending = self._pending, deque()
         for future in pending:
             future.result()
         if self._pool is not None and self._pool_pid == os.getpid():
