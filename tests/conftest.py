@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -139,3 +139,23 @@ def default_run() -> Callable[[str], Any]:
         return cache[name]
 
     return get
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Chromium per test module (Debian's, driven by Playwright); a tab per test is cheap."""
+    from webtest import CHROMIUM, chromium
+
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium (make browser installs it)")
+    with chromium() as instance:
+        yield instance
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh tab that fails the test on any console or page error (webtest.watched_page)."""
+    from webtest import watched_page
+
+    with watched_page(browser) as tab:
+        yield tab

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from byov_vaults import untyped
-from webtest import BROWSER_MARKS, chromium, live_server, watched_page
+from webtest import BROWSER_MARKS, live_server
 
 pytestmark = BROWSER_MARKS
 HOSTILE = '<img src=x onerror="window.__pwned=1">'
@@ -33,16 +33,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as instance:
-        yield instance
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    with watched_page(browser) as tab:
-        yield tab
 
 
 def test_hovering_a_link_shows_a_preview_card(server: str, page: Any) -> None:

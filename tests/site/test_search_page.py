@@ -3,13 +3,12 @@ and usable with JavaScript turned off; the header's search box submits to it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sitehelpers import HTMLParser, builder, make_site_vault, note
-from webtest import CHROMIUM, call, chromium, live_server, watched_page
+from webtest import call, live_server, watched_page
 
 import backbrain.web.search  # noqa: F401  (registers /search/)
 from backbrain.search.engine import search
@@ -91,13 +90,6 @@ def test_search_sees_an_edit_without_a_rebuild(served: tuple[Any, Path]) -> None
     finally:
         path.write_text(path.read_text().replace("Okapi", "Zebrafish"))
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium")
-    with chromium() as instance:
-        yield instance
 
 
 @pytest.mark.browser

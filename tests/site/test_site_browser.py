@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from sitehelpers import make_site_vault
-from webtest import BROWSER_MARKS, chromium, live_server, watched_page
+from webtest import BROWSER_MARKS, live_server
 
 pytestmark = BROWSER_MARKS
 
@@ -21,16 +21,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         yield url, root
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as instance:
-        yield instance
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    with watched_page(browser) as tab:
-        yield tab
 
 
 def test_home_loads(server: tuple[str, Path], page: Any) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from sitehelpers import make_site_vault, note
-from webtest import BROWSER_MARKS, chromium, live_server
+from webtest import BROWSER_MARKS, live_server
 
 pytestmark = BROWSER_MARKS
 
@@ -47,11 +47,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     with live_server(root, base) as url:
         yield url, root, base
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as instance:
-        yield instance
 
 
 def _page(browser: Any, width: int, height: int) -> Any:

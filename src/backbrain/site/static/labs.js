@@ -4,7 +4,7 @@
  * runs the lab with POST /_labs/NAME/run (same-origin, CSRF token from /_csrf), polls
  * /_labs/status for progress, and redraws the page's table and plot in place. The server validates
  * exactly as the CLI does; its message and hint are shown as they are. Static sites have no
- * /_labs/ routes and never load this script.
+ * /_labs/ routes and never load this script. The requests go through live.js, loaded before it.
  */
 (function () {
   "use strict";
@@ -12,39 +12,9 @@
   if (!box) return;
   var name = box.getAttribute("data-lab");
   var section = box.closest("section.lab");
-  var token = null;
   var polling = null;
 
-  function el(tag, attrs, text) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, String(attrs[k])); });
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
-
-  function getJSON(url) {
-    return fetch(url, { cache: "no-store" }).then(function (r) {
-      if (!r.ok) throw new Error(url + ": HTTP " + r.status);
-      return r.json();
-    });
-  }
-
-  function post(url, body) {
-    var ready = token ? Promise.resolve(token) : getJSON("/_csrf").then(function (d) { token = d.token; return token; });
-    return ready.then(function (t) {
-      return fetch(url, { method: "POST", cache: "no-store", credentials: "same-origin",
-        headers: { "content-type": "application/json", "x-csrf-token": t }, body: JSON.stringify(body) });
-    }).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (data) {
-        if (!r.ok) {
-          var err = new Error(data.error || "HTTP " + r.status);
-          err.hint = data.hint || "";
-          throw err;
-        }
-        return data;
-      });
-    });
-  }
+  var api = window.backbrainLive, el = api.el, getJSON = api.getJSON, post = api.post;  // live.js
 
   function build(info) {
     var form = el("form", { class: "lab-form", "aria-label": "Run the " + name + " lab with other parameters" });

@@ -12,14 +12,6 @@
   var STATUSES = ["not-started", "in-progress", "completed"];
   var PHASES = ["study", "build", "audit"];
   var RATINGS = [[1, "Again"], [2, "Hard"], [3, "Good"], [4, "Easy"]];
-  var token = null;
-
-  function el(tag, attrs, text) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
 
   function svg(tag, attrs) {
     var node = document.createElementNS(SVG, tag);
@@ -27,23 +19,11 @@
     return node;
   }
 
-  function getJSON(url) {
-    return fetch(url, { cache: "no-store" }).then(function (r) {
-      if (!r.ok) throw new Error(url + ": HTTP " + r.status);
-      return r.json();
-    });
-  }
+  var api = window.backbrainLive, el = api.el, getJSON = api.getJSON;  // live.js, loaded before this file
 
-  function post(url, body) {
-    var ready = token ? Promise.resolve(token) : getJSON("/_csrf").then(function (d) { token = d.token; return token; });
-    return ready.then(function (t) {
-      return fetch(url, { method: "POST", cache: "no-store", credentials: "same-origin",
-        headers: { "content-type": "application/json", "x-csrf-token": t }, body: JSON.stringify(body) });
-    }).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (data) {
-        if (!r.ok) throw new Error((data.error || "HTTP " + r.status) + (data.hint ? " " + data.hint : ""));
-        return data;
-      });
+  function post(url, body) {  // learn.js shows a refusal as one line: the message, then its next step
+    return api.post(url, body).catch(function (err) {
+      throw new Error(err.message + (err.hint ? " " + err.hint : ""));
     });
   }
 
