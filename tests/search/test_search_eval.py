@@ -1,5 +1,10 @@
-"""The shipped ranking must stay good on the starter: MRR@10 >= 0.8 over the tuning set
-(tests/eval/queries.yaml); the held-out set (tests/eval/heldout.yaml) must name real notes."""
+"""The shipped ranking must stay good on the starter's tuning sets (tests/eval/queries.yaml and
+tests/eval/heldout.yaml, held-out round 1, retired to tuning); every set must name real notes and
+no query may sit in two sets.
+
+The held-out set (tests/eval/heldout2.yaml) is scored by bench/search_eval.py --set held-out, not
+here: its bar is the issue's, checked by whoever did not tune. With BACKBRAIN_EVAL_TUNING_ONLY=1
+(bench.QUERY_SETS then leaves it out) these tests never read it."""
 
 from __future__ import annotations
 
@@ -10,6 +15,8 @@ from pathlib import Path
 import pytest
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "search_eval.py"
+TUNING_MRR, TUNING_RECALL = 0.87, 0.95  # queries.yaml: 0.887 / 0.979 on 2026-12-04
+ROUND_ONE_MRR, ROUND_ONE_RECALL = 0.74, 0.81  # heldout.yaml: 0.759 / 0.828 on 2026-12-04
 
 
 def load_bench():
@@ -30,20 +37,20 @@ def test_shipped_ranking_meets_the_bar_and_beats_plain_bm25(tmp_path: Path, monk
         shipped = bench.score(bench.shipped_ranker(index), queries)
     assert list(tmp_path.iterdir()) == []  # the temporary index is gone
     plain = bench.score(bench.plain_ranker(None), queries)
-    assert shipped["mrr10"] >= 0.87, shipped["misses"]  # 0.890 on 2026-12-04
-    assert shipped["recall5"] >= 0.95  # 0.979
+    assert shipped["mrr10"] >= TUNING_MRR, shipped["misses"]
+    assert shipped["recall5"] >= TUNING_RECALL
     assert shipped["mrr10"] > plain["mrr10"]
 
 
-def test_held_out_ranking_keeps_its_figures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Measured, never tuned on: the guard keeps later changes from losing what the thesaurus won
-    (0.759 / 0.828 on 2026-12-04; the issue's bar of 0.85 / 0.95 is not reached yet)."""
+def test_round_one_keeps_its_figures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Held-out round 1 (0.759 / 0.828 while it was held out), now tuned on: a guard that later
+    changes keep what was won on it."""
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     bench = load_bench()
     with bench.eval_index(None) as index:
-        held_out = bench.score(bench.shipped_ranker(index), bench.load_queries(bench.HELD_OUT))
-    assert held_out["mrr10"] >= 0.74, held_out["misses"]
-    assert held_out["recall5"] >= 0.81
+        round_one = bench.score(bench.shipped_ranker(index), bench.load_queries(bench.ROUND_1))
+    assert round_one["mrr10"] >= ROUND_ONE_MRR, round_one["misses"]
+    assert round_one["recall5"] >= ROUND_ONE_RECALL
 
 
 def test_expected_ids_exist_in_the_starter() -> None:
@@ -56,10 +63,24 @@ def test_expected_ids_exist_in_the_starter() -> None:
         assert missing == set(), path
 
 
-def test_the_held_out_set_is_large_and_disjoint_from_the_tuning_set() -> None:
+def test_the_sets_are_large_and_disjoint() -> None:
     bench = load_bench()
-    tuning = {q["query"].lower() for q in bench.load_queries(bench.QUERIES)}
-    held_out = [q["query"].lower() for q in bench.load_queries(bench.HELD_OUT)]
-    assert len(held_out) >= 40
-    assert len(set(held_out)) == len(held_out)
-    assert tuning.isdisjoint(held_out)
+    seen: dict[str, str] = {}
+    for name, path in bench.QUERY_SETS.items():
+        queries = [q["query"].lower() for q in bench.load_queries(path)]
+        assert len(queries) >= 40, name
+        assert len(set(queries)) == len(queries), name
+        shared = {q: seen[q] for q in queries if q in seen}
+        assert shared == {}, f"{name} repeats queries of other sets"
+        seen.update(dict.fromkeys(queries, name))
+
+
+def test_the_held_out_set_is_left_out_when_tuning(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BACKBRAIN_EVAL_TUNING_ONLY", "1")
+    bench = load_bench()
+    assert list(bench.QUERY_SETS.values()) == [bench.QUERIES, bench.ROUND_1]
+    assert bench.HELD_OUT not in bench.query_sets("tuning").values()
+    with pytest.raises(SystemExit):
+        bench.main(["--set", "held-out"])
+    with pytest.raises(SystemExit):
+        bench.main(["--queries", str(bench.HELD_OUT)])
