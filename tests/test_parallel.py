@@ -36,3 +36,29 @@ def test_never_forks_off_the_main_thread() -> None:
     worker.start()
     worker.join()
     assert seen == [{os.getpid()}]
+
+
+PARENT = os.getpid()
+
+
+def dies_in_a_worker(items: Sequence[int]) -> list[tuple[int, int]]:
+    if os.getpid() != PARENT:
+        os._exit(9)  # as if the kernel's OOM killer took the worker
+    return pids(items)
+
+
+def test_a_worker_that_dies_does_not_hang_and_its_share_is_done_here() -> None:
+    result = parallel.split_map(dies_in_a_worker, list(range(100)), min_items=10)
+    assert result == [(i * 2, PARENT) for i in range(100)]
+
+
+def double_or_die(item: int) -> int:
+    if os.getpid() != PARENT and item >= 30:
+        os._exit(9)
+    return item * 2
+
+
+def test_ordered_map_finishes_in_this_process_when_a_worker_dies() -> None:
+    assert list(parallel.ordered_map(double_or_die, list(range(100)), min_items=10, chunksize=5)) == [
+        i * 2 for i in range(100)
+    ]

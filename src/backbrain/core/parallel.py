@@ -6,7 +6,9 @@ child inherits the imported package and the parsed configuration instead of impo
 Forking is unsafe from any thread but the main one (another thread may hold a lock the child then
 inherits locked, e.g. inside logging or the allocator), so off the main thread, on one core, on a
 platform without fork, or for small inputs where starting a process costs more than it saves, the
-work runs in this process and gives the same result.
+work runs in this process and gives the same result. A worker that dies (killed, out of memory) does
+not hang the caller: what it was given is done in this process instead, so the work must be safe to
+run twice (parsing is pure; a page written twice has the same bytes).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -40,14 +44,12 @@ def split_map(work: Callable[[Sequence[T]], list[R]], items: Sequence[T], *, min
     workers = worker_count()
     if workers < 2 or len(items) < min_items:
         return work(items)
-    import multiprocessing  # only when forking: a search on an unchanged vault must not pay for it
-
     size = -(-len(items) // workers)
     shares = [items[i : i + size] for i in range(0, len(items), size)]
-    with multiprocessing.get_context("fork").Pool(len(shares) - 1) as pool:
-        pending = [pool.apply_async(work, (share,)) for share in shares[1:]]
+    with _pool(len(shares) - 1) as pool:
+        pending = [pool.submit(work, share) for share in shares[1:]]
         first = work(shares[0])
-        rest = [result.get() for result in pending]
+        rest = [_result_or_here(future, work, share) for future, share in zip(pending, shares[1:], strict=True)]
     return [item for part in (first, *rest) for item in part]
 
 
@@ -57,7 +59,27 @@ def ordered_map(fn: Callable[[T], R], items: Sequence[T], *, min_items: int, chu
     if workers < 2 or len(items) < min_items:
         yield from map(fn, items)
         return
-    import multiprocessing
+    done = 0
+    with _pool(workers) as pool:
+        try:
+            for result in pool.map(fn, items, chunksize=chunksize):
+                yield result
+                done += 1
+        except BrokenProcessPool:
+            yield from map(fn, items[done:])  # a worker died: the rest is done here
 
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        yield from pool.imap(fn, items, chunksize=chunksize)
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """Forked workers; unlike multiprocessing.Pool, a worker that dies (killed, out of memory) makes
+    its results fail with BrokenProcessPool instead of leaving the caller waiting for ever."""
+    import multiprocessing  # only when forking: a search on an unchanged vault must not pay for it
+
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+
+
+def _result_or_here(future: Future[list[R]], work: Callable[[Sequence[T]], list[R]], share: Sequence[T]) -> list[R]:
+    """The worker's result for a share, or the share done in this process if the worker died."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        return work(share)
