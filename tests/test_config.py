@@ -45,3 +45,19 @@ def test_overrides_keep_unset_keys_and_add_types(tmp_path: Path):
     assert config.field_spec("runbook", "severity").values == ["sev1", "sev2"]
     assert config.check.staleness_days == 30
     assert load_config(tmp_path / "missing").types.keys() == config.types.keys() - {"runbook"}
+
+
+def test_optional_with_from_the_config_decides_what_check_asks(tmp_path: Path):
+    from backbrain.check import check_vault
+    from backbrain.core.vault import load_vault
+
+    (tmp_path / "backbrain.toml").write_text(
+        '[types.runbook]\nfolder = "runbooks"\nrequired_sections = ["Symptoms", "Fix"]\n'
+        'optional_with = { Workaround = ["Fix"] }\n'
+    )
+    (tmp_path / "runbooks").mkdir()
+    body = "---\ntitle: {0}\n---\n# {0}\n\n## Symptoms\n\nDisk full.\n\n{1}"
+    (tmp_path / "runbooks" / "a.md").write_text(body.format("A", "## Workaround\n\nDelete old logs.\n"))
+    (tmp_path / "runbooks" / "b.md").write_text(body.format("B", "## Notes\n\nNone.\n"))
+    missing = [(p.path, p.message) for p in check_vault(load_vault(tmp_path)).problems if p.code == "BB101"]
+    assert missing == [("runbooks/b.md", "Missing required section '## Fix' for type 'runbook'.")]

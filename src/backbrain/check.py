@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from backbrain.core.note import Note, Section, is_valid_id, normalize_heading
+from backbrain.core.note import Note, is_valid_id, normalize_heading
 from backbrain.core.resolver import path_to_write
-from backbrain.core.schema import MAX_TAGS_PER_NOTE, PLAIN_NOTE, RELATIONS
+from backbrain.core.schema import MAX_TAGS_PER_NOTE, PLAIN_NOTE, RELATIONS, required_sections
 from backbrain.core.vault import Vault, is_attachment
 
 Severity = Literal["error", "warning", "info"]
@@ -267,8 +267,7 @@ def _section_problems(vault: Vault, note: Note, today: dt.date) -> Iterator[Prob
     if spec is None:
         return
     draft = vault.config.is_draft(note.type, note.meta.get("status"))
-    for title in spec.required_sections:
-        section = note.section(title) or aliased_section(note, spec.section_aliases.get(title, ()))
+    for title, section in required_sections(spec, note):
         if section is None:
             yield problem(
                 note,
@@ -302,14 +301,6 @@ def _section_problems(vault: Vault, note: Note, today: dt.date) -> Iterator[Prob
                 "steps-not-tasks",
                 f"Section '## {title}' should be a task list: one '- [ ] step (5 min)' per line.",
             )
-
-
-def aliased_section(note: Note, aliases: Iterable[str]) -> Section | None:
-    """The first H2 or H3 whose title is one of a required section's aliases (core/schema section_aliases)."""
-    wanted = {normalize_heading(alias) for alias in aliases}
-    if not wanted:
-        return None
-    return next((h for h in note.headings if h.level in (2, 3) and normalize_heading(h.title) in wanted), None)
 
 
 def _link_problems(vault: Vault, note: Note, today: dt.date) -> Iterator[Problem]:

@@ -15,11 +15,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from backbrain.check import RULES, aliased_section, check_vault
+from backbrain.check import RULES, check_vault
 from backbrain.core.adr import ADR_FOLDERS, is_record_name
 from backbrain.core.location import CONFIG_FILE, DATA_DIRS, IGNORED_DIRS
-from backbrain.core.note import Note
-from backbrain.core.schema import BUILTIN_TYPES, PLAIN_NOTE, Config, default_config, load_config
+from backbrain.core.schema import PLAIN_NOTE, Config, default_config, load_config
 from backbrain.core.vault import Vault, load_vault, scan_stamped
 from backbrain.errors import UsageError
 from backbrain.fsutil import atomic_write_text
@@ -41,7 +40,6 @@ class Inspection:
     untyped: int = 0
     folder_types: dict[str, str] = field(default_factory=dict)  # detected mapping, not yet configured
     adr_folders: list[str] = field(default_factory=list)
-    nygard_records: int = 0  # records without an options section (relaxed in the written config)
     attachment_folders: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)  # what the scan skips, with why
     problems: Counter[str] = field(default_factory=Counter)  # rule code -> count
@@ -92,7 +90,7 @@ def inspect_vault(root: Path, config: Config | None = None) -> Inspection:
             found.untyped += 1
         else:
             found.by_type[note.type] += 1
-    found.adr_folders, found.nygard_records = _adr_folders(vault)
+    found.adr_folders = _adr_folders(vault)
     found.folder_types = _folder_types(vault)
     found.attachment_folders = _attachment_folders(root)
     found.ignored = _ignored(root)
@@ -102,29 +100,18 @@ def inspect_vault(root: Path, config: Config | None = None) -> Inspection:
     return found
 
 
-def _adr_folders(vault: Vault) -> tuple[list[str], int]:
+def _adr_folders(vault: Vault) -> list[str]:
     """Folders that hold decision records: a known ADR folder, or one with numbered records."""
     numbered: Counter[str] = Counter()
     for note in vault.files:
         folder = posixpath.dirname(note.rel)
         if _RECORD_NAME.match(posixpath.basename(note.rel)) and is_record_name(note.rel):
             numbered[folder] += 1
-    folders = sorted(
+    return sorted(
         folder
         for folder in numbered
         if folder and (numbered[folder] >= 2 or folder.endswith(ADR_FOLDERS) or folder in ADR_FOLDERS)
     )
-    nygard = sum(
-        1
-        for note in vault.files
-        if note.type == "decision" and note.section("Status") is not None and not _has_options(note)
-    )
-    return folders, nygard
-
-
-def _has_options(note: Note) -> bool:
-    options = ["Options considered", *BUILTIN_TYPES["decision"].section_aliases.get("Options considered", [])]
-    return aliased_section(note, options) is not None
 
 
 def _folder_types(vault: Vault) -> dict[str, str]:
@@ -192,14 +179,6 @@ def config_text(found: Inspection) -> str:
             note = "  # a default ADR folder already" if default else "  # numbered decision records"
             lines.append(f'{prefix}{_toml_string(folder)} = "decision"{note}')
         lines.append("")
-    if found.nygard_records:
-        lines += [
-            f"# {found.nygard_records} decision records follow Nygard's template (no options section):",
-            "# require only the sections they have, so check reports real gaps.",
-            "[types.decision]",
-            'required_sections = ["Context", "Decision", "Tradeoffs"]',
-            "",
-        ]
     if found.attachment_folders:
         lines.append(f"# Attachments (embedded files) live in: {', '.join(found.attachment_folders)}.")
     if found.ignored:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
@@ -16,6 +17,7 @@ import msgspec
 
 from backbrain.core.adr import ADR_FOLDERS, is_record_name
 from backbrain.core.location import CONFIG_FILE as CONFIG_FILE
+from backbrain.core.note import Note, Section, normalize_heading
 from backbrain.errors import ConfigError
 
 PLAIN_NOTE = "note"
@@ -78,12 +80,49 @@ class TypeSpec(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     # Other headings (H2 or H3) that count as a required section, e.g. MADR's "Decision Outcome" is
     # a decision's "Decision": records written for other tools pass without being edited.
     section_aliases: dict[str, list[str]] = msgspec.field(default_factory=dict)
+    # Sections a note need not have when it has another (an H2 or H3): a decision with a `## Status`
+    # section is a Nygard record (adr-tools), whose template has no place for the options considered.
+    optional_with: dict[str, list[str]] = msgspec.field(default_factory=dict)
     # Section roles. What a person sees or suffers, ranked above the rest of the body by search (in
     # the terminal and the browser alike):
     symptom_sections: list[str] = msgspec.field(default_factory=list)
     cards: list[CardSpec] = msgspec.field(default_factory=list)  # review cards
     reference_sections: list[str] = msgspec.field(default_factory=list)  # a drill's reference answer
     section_hints: dict[str, str] = msgspec.field(default_factory=dict)  # what to write, in new notes
+
+
+def required_sections(spec: TypeSpec, note: Note) -> list[tuple[str, Section | None]]:
+    """Each section the note's type asks of this note, with the heading that fills it or None.
+
+    The one answer to "which required sections does this note have": check, `decision accept` and the
+    language server's completion and code actions all use it. A heading fills a section under its own
+    title or one of the type's aliases for it (MADR's "Considered Options"), and a section listed in
+    `optional_with` is not asked of a note that has the heading it names (a Nygard record).
+    """
+    optional = {
+        normalize_heading(title)
+        for key, titles in spec.optional_with.items()
+        if _heading(note, [key]) is not None
+        for title in titles
+    }
+    return [
+        (title, note.section(title) or _heading(note, spec.section_aliases.get(title, ())))
+        for title in spec.required_sections
+        if normalize_heading(title) not in optional
+    ]
+
+
+def missing_sections(spec: TypeSpec, note: Note) -> list[str]:
+    """The required sections (see required_sections) the note has no heading for, in the type's order."""
+    return [title for title, found in required_sections(spec, note) if found is None]
+
+
+def _heading(note: Note, titles: Iterable[str]) -> Section | None:
+    """The note's first H2 or H3 titled one of `titles` (compared as normalize_heading does)."""
+    wanted = {normalize_heading(title) for title in titles}
+    if not wanted:
+        return None
+    return next((h for h in note.headings if h.level in (2, 3) and normalize_heading(h.title) in wanted), None)
 
 
 def folder_problem(folder: str) -> str | None:
@@ -117,6 +156,7 @@ class TypeOverride(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     task_sections: list[str] | msgspec.UnsetType = msgspec.UNSET
     draft_status: str | msgspec.UnsetType = msgspec.UNSET
     section_aliases: dict[str, list[str]] | msgspec.UnsetType = msgspec.UNSET
+    optional_with: dict[str, list[str]] | msgspec.UnsetType = msgspec.UNSET
     symptom_sections: list[str] | msgspec.UnsetType = msgspec.UNSET
     cards: list[CardSpec] | msgspec.UnsetType = msgspec.UNSET
     reference_sections: list[str] | msgspec.UnsetType = msgspec.UNSET
@@ -310,6 +350,9 @@ BUILTIN_TYPES: dict[str, TypeSpec] = {
                 "Negative Consequences",
             ],
             "Outcome": ["Consequences", "Decision Outcome", "Confirmation"],
+        },
+        optional_with={  # Nygard's template: Title, Status, Context, Decision, Consequences
+            "Status": ["Options considered"],
         },
     ),
     "failure-mode": TypeSpec(

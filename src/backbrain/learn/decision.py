@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from backbrain.core.note import Note, slugify
+from backbrain.core.schema import required_sections
 from backbrain.core.vault import Vault, relation_values
 from backbrain.errors import RefusedError, UsageError
 from backbrain.learn.progress import FieldValue, read_note_text, set_front_matter_values
@@ -83,8 +84,8 @@ def accept_decision(vault: Vault, decision_id: str) -> tuple[Note, bool]:
 def unfinished_sections(vault: Vault, note: Note) -> list[str]:
     """The required sections of the note's type that are missing or empty, in the type's order."""
     spec = vault.config.types.get(note.type)
-    required = spec.required_sections if spec else []
-    return [title for title in required if (found := note.section(title)) is None or found.is_empty]
+    required = required_sections(spec, note) if spec else []
+    return [title for title, found in required if found is None or found.is_empty]
 
 
 def _require_acceptable(vault: Vault, note: Note, status: str) -> None:

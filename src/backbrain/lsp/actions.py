@@ -15,7 +15,7 @@ from lsprotocol import types
 
 from backbrain.check import Problem, check_paths
 from backbrain.core.note import Note, is_valid_id, slugify
-from backbrain.core.schema import PLAIN_NOTE, RELATION_KEYS
+from backbrain.core.schema import PLAIN_NOTE, RELATION_KEYS, missing_sections
 from backbrain.core.vault import is_attachment, relation_values
 from backbrain.learn.progress import FieldValue, FrontMatterEditError, set_front_matter_values
 from backbrain.lsp import cursor
@@ -107,7 +107,7 @@ def _create_actions(
 
 def _insert_sections(session: Session, note: Note, text: Text) -> types.CodeAction:
     spec = session.vault.config.types[note.type]
-    missing = [title for title in spec.required_sections if note.section(title) is None]
+    missing = missing_sections(spec, note)
     blocks = []
     for title in missing:
         block = [f"## {title}", "", section_hint(spec, title)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from lsprotocol import types
 from rapidfuzz import fuzz, process, utils
 
-from backbrain.core.schema import RELATION_KEYS
+from backbrain.core.schema import RELATION_KEYS, missing_sections
 from backbrain.lsp import cursor
 from backbrain.lsp.session import Entry, Session
 from backbrain.lsp.text import Text
@@ -150,7 +150,7 @@ def _section_items(session: Session, rel: str, edit_range: types.Range) -> types
     spec = session.vault.config.types.get(note.type) if note is not None else None
     if note is None or spec is None:
         return _EMPTY
-    missing = [title for title in spec.required_sections if note.section(title) is None]
+    missing = missing_sections(spec, note)
     items = [
         types.CompletionItem(
             label=title,
