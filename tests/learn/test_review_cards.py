@@ -50,7 +50,10 @@ Q: A question with no answer is left out.
 def _authored_vault(tmp_path: Path) -> Path:
     return write_vault(tmp_path / "v", {
         "01_patterns/fencing-tokens.md": note_text({"title": "Fencing tokens", "type": "pattern"}, AUTHORED),
-        "scratch.md": "# Scratch\n\nNo front matter, but {{c1::Little's law}} is L = λW.\n",
+        "scratch.md": "# Scratch\n\nNo front matter, but {{c1::Little's law}} is L = λW.\n\n"
+                      "**Q:** What does L stand for?\n**A:** The mean number of requests in the system,\n"
+                      "queued or in service.\n\nQ: An FAQ line with no answer stays text.\n\n"
+                      "```\nQ: not a card in code\nA: no\n```\n",
         "plain.md": "# Plain\n\nNothing to review here.\n",
     })  # fmt: skip
 
@@ -70,6 +73,9 @@ def test_authored_qa_and_cloze_cards_beside_the_generated_ones(tmp_path: Path):
     assert "a monotonically increasing token checked on [where?]." in c2.prompt  # the hint shows
     assert not any("c9" in card_id for card_id in cards)  # code is never a card
     assert cards["scratch#c1-little-s-law"].prompt == "No front matter, but […] is L = λW."
+    outside = cards["scratch#q-what-does-l-stand-for"]  # a Q:/A: paragraph outside a Cards section
+    assert outside.answer == "The mean number of requests in the system,\nqueued or in service."
+    assert [c for c in cards if c.startswith("scratch#q-")] == ["scratch#q-what-does-l-stand-for"]
     assert {c.note for c in cards.values()} == {"fencing-tokens", "scratch"}  # plain.md has nothing to ask
     assert "fencing-tokens#explain" in cards and "fencing-tokens#problem" in cards  # generated ones stay
 

@@ -1,4 +1,5 @@
-"""Review cards a person writes: question/answer pairs in a `## Cards` section, and cloze deletions.
+"""Review cards a person writes: question/answer pairs (in a `## Cards` section or any paragraph), and cloze
+deletions.
 
 Generated cards (backbrain.learn.review) ask what a note's type says every note should answer;
 authored cards ask what the person decided is worth remembering. Both kinds are the same ReviewCard
@@ -12,10 +13,12 @@ and are scheduled the same way.
     The outbox row and the business row commit in {{c1::one local transaction}}.
 
 A Q: line starts a question (it may continue on the next lines), A: starts its answer, which runs
-until the next Q: or the end of the section. A cloze `{{c1::text}}` or `{{c1::text::hint}}` may be
-in any paragraph or list item of any note (not in code): each number in a paragraph is one card that
-hides that number's text and shows the others. A card's id is the note id plus a slug of its
-question (or hidden text), so it keeps its schedule while the rest of the note changes.
+until the next Q: or the end of the section. Elsewhere in a note a pair is a paragraph: a Q: line, then
+an A: line, the answer running to the paragraph's end (a lone Q: line, as in an FAQ heading, is text).
+A cloze `{{c1::text}}` or `{{c1::text::hint}}` may be in any paragraph or list item of any note
+(not in code): each number in a paragraph is one card that hides that number's text and shows the
+others. A card's id is the note id plus a slug of its question (or hidden text), so it keeps its
+schedule while the rest of the note changes.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ CARDS_SECTION = "Cards"
 CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::([^{}]*?))?\}\}", re.DOTALL)
 _QA_LINE = re.compile(r"^\s*(?:[-*+]\s+)?(?:\*\*)?(Q|A)(?:\*\*)?\s*[:：](?:\*\*)?\s?(.*)$", re.IGNORECASE)
 _FENCE = re.compile(r"^\s*(```+|~~~+)")
+_QA_ANYWHERE = re.compile(r"^\s*(?:[-*+]\s+)?(?:\*\*)?Q(?:\*\*)?\s*[:：]", re.IGNORECASE | re.MULTILINE)
 _SLUG_CHARS = 48
 
 
@@ -43,7 +47,7 @@ class ReviewCard:
 
 
 def authored_cards(note: Note) -> list[ReviewCard]:
-    """The note's Q/A cards (from its `## Cards` section), then its cloze cards, in text order."""
+    """The note's Q/A cards (its `## Cards` section first), then its cloze cards, in text order."""
     cards = qa_cards(note) + cloze_cards(note)
     seen: dict[str, int] = {}
     unique = []
@@ -56,13 +60,32 @@ def authored_cards(note: Note) -> list[ReviewCard]:
 
 
 def qa_cards(note: Note) -> list[ReviewCard]:
+    """Q/A pairs of the `## Cards` section (an answer runs to the next Q:, paragraphs and code included),
+    then those elsewhere in the note (a Q: line and an A: line in one paragraph, the answer to its end)."""
     section = note.section(CARDS_SECTION)
-    if section is None or section.is_empty:
-        return []
+    pairs: list[tuple[list[str], list[str]]] = []
+    rest = note.body
+    if section is not None:
+        pairs += _pairs(section.text.splitlines())
+        rest = section.source[: section.start] + "\n\n" + section.source[section.end :]
+    if _QA_ANYWHERE.search(rest):
+        for paragraph in _paragraphs_outside_code(rest):
+            pairs += [(q, a) for q, a in _pairs(paragraph) if a]  # a lone "Q:" line is just text
+    cards = []
+    for question_lines, answer_lines in pairs:
+        question, answer = "\n".join(question_lines).strip(), "\n".join(answer_lines).strip()
+        if question and answer:
+            slug = slugify(question)[:_SLUG_CHARS].rstrip("-") or "card"
+            cards.append(ReviewCard(f"{note.id}#q-{slug}", note.id, "authored", question, answer))
+    return cards
+
+
+def _pairs(lines: list[str]) -> list[tuple[list[str], list[str]]]:
+    """(question lines, answer lines) for each Q: line; a Q: or A: line inside fenced code is text."""
     pairs: list[tuple[list[str], list[str]]] = []
     current: list[str] | None = None
     fence = ""
-    for line in section.text.splitlines():
+    for line in lines:
         fence = _fence_after(line, fence)
         match = None if fence or _FENCE.match(line) else _QA_LINE.match(line)
         if match and match.group(1).upper() == "Q":
@@ -73,13 +96,22 @@ def qa_cards(note: Note) -> list[ReviewCard]:
             current.append(match.group(2))
         elif current is not None:
             current.append(line)  # a question or answer goes on over several lines, code included
-    cards = []
-    for question_lines, answer_lines in pairs:
-        question, answer = "\n".join(question_lines).strip(), "\n".join(answer_lines).strip()
-        if question and answer:
-            slug = slugify(question)[:_SLUG_CHARS].rstrip("-") or "card"
-            cards.append(ReviewCard(f"{note.id}#q-{slug}", note.id, "authored", question, answer))
-    return cards
+    return pairs
+
+
+def _paragraphs_outside_code(body: str) -> list[list[str]]:
+    """Runs of non-blank lines, fenced code and headings left out."""
+    paragraphs: list[list[str]] = [[]]
+    fence = ""
+    for line in body.splitlines():
+        was_open = bool(fence)
+        fence = _fence_after(line, fence)
+        if was_open or fence or not line.strip() or line.lstrip().startswith("#"):
+            if paragraphs[-1]:
+                paragraphs.append([])
+            continue
+        paragraphs[-1].append(line)
+    return [paragraph for paragraph in paragraphs if paragraph]
 
 
 def cloze_cards(note: Note) -> list[ReviewCard]:
