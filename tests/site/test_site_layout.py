@@ -129,12 +129,19 @@ def test_graph_labels_type_filters_and_local_depth(served: tuple[str, Path, Path
     assert "within 1 link of Cache stampede" in status
     page.locator("#bb-graph-depth").select_option("2")
     assert int(canvas.get_attribute("data-visible") or 0) > 1 + len(neighbours)
-    page.wait_for_timeout(1500)  # let the layout settle before pointing at a node
-    point = page.evaluate(
+    where = (
         "() => { const g = document.getElementById('bb-graph').graph; const box = document.getElementById('bb-graph')"
         ".getBoundingClientRect(); const n = g.graphData().nodes.find(n => n.slug === 'cache-stampede');"
         " const p = g.graph2ScreenCoords(n.x, n.y); return [box.left + p.x, box.top + p.y]; }"
     )
+    # point at the node once the layout has placed it and it has stopped moving (a loaded machine
+    # runs the force layout slowly: a fixed pause once gave a node with no position yet)
+    page.wait_for_function(
+        f"() => {{ const p = ({where})(); const last = window.__bbLast; window.__bbLast = p;"
+        " return p.every(Number.isFinite) && !!last && Math.hypot(p[0] - last[0], p[1] - last[1]) < 0.5; }",
+        polling=250, timeout=20_000,
+    )  # fmt: skip
+    point = page.evaluate(where)
     page.mouse.move(point[0], point[1])
     page.wait_for_function("() => document.getElementById('bb-graph').dataset.hover === 'Cache stampede'")
     page.screenshot(path=str(folder / "graph-local.png"))
