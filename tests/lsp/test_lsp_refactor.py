@@ -115,6 +115,8 @@ async def action_titles(client: LanguageClient, address: str, line: int) -> dict
             context=types.CodeActionContext(diagnostics=[]),
         )
     )
+    titles = [a.title for a in found or [] if isinstance(a, types.CodeAction)]
+    assert len(titles) == len(set(titles)), titles  # each fix offered once, however many problems it fixes
     return {a.title: a for a in found or [] if isinstance(a, types.CodeAction)}
 
 

@@ -41,7 +41,12 @@ def code_actions(session: Session, rel: str, text: Text, selection: types.Range)
         for value in cursor.values_on(text, line):
             if value.key in RELATION_KEYS:
                 found.extend(_relation_actions(session, note, value))
-    return found
+    # Several problems on one line (a missing section each, two broken links) lead to the same fix:
+    # offer it once, or the editor's menu lists it once per problem and cannot apply it directly.
+    unique: dict[str, types.CodeAction] = {}
+    for action in found:
+        unique.setdefault(action.title, action)
+    return list(unique.values())
 
 
 def _fixes(session: Session, note: Note, text: Text, problem: Problem) -> list[types.CodeAction]:
@@ -129,7 +134,7 @@ def _relation_actions(session: Session, note: Note, value: ValueSpan) -> list[ty
         return []
     spec, inverse = RELATION_KEYS[value.key]
     inverse_key = spec.name if inverse else spec.inverse
-    other_text = Text(session.text(other.rel))
+    other_text = session.text_of(other.rel)
     other_uri = session.uri_of(other.rel)
     actions = []
     declared = relation_values(other.meta.get(inverse_key))
@@ -159,4 +164,3 @@ def _action(
 
 def _start() -> types.Range:
     return types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0))
-

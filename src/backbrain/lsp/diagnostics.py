@@ -42,7 +42,7 @@ def checks_doc_uri() -> str:
 def collect(session: Session, rels: list[str], today: dt.date | None = None) -> dict[str, list[types.Diagnostic]]:
     """Diagnostics for these open notes, as the vault is after the last sync."""
     found = check_paths(session.vault, rels, today)
-    return {rel: [to_diagnostic(Text(session.text(rel)), p) for p in problems] for rel, problems in found.items()}
+    return {rel: [to_diagnostic(session.text_of(rel), p) for p in problems] for rel, problems in found.items()}
 
 
 def to_diagnostic(text: Text, problem: Problem) -> types.Diagnostic:

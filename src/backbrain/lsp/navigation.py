@@ -83,15 +83,21 @@ def references(session: Session, rel: str, text: Text, position: types.Position)
 
     def text_of(path: str) -> Text:
         if path not in texts:
-            texts[path] = Text(session.text(path))
+            texts[path] = session.text_of(path)
         return texts[path]
 
     found: list[types.Location] = []
+    seen: dict[tuple[str, int, str], int] = {}  # links to the same target on one line: the n-th link, n-th span
     for source, link in session.vault.incoming(note.id):
         line = link.line - 1
         source_text = text_of(source.rel)
         spans = [ref for ref in cursor.links_on(source_text.line(line)) if ref.target == link.target]
-        span = source_text.range(line, spans[0].start, spans[0].end) if spans else source_text.range(line, 0)
+        nth = seen[source.rel, line, link.target] = seen.get((source.rel, line, link.target), -1) + 1
+        if spans:
+            chosen = spans[min(nth, len(spans) - 1)]
+            span = source_text.range(line, chosen.start, chosen.end)
+        else:
+            span = source_text.range(line, 0)
         found.append(types.Location(uri=session.uri_of(source.rel), range=span))
     for declared, line in relation_sources(session, note):
         declared_text, row = text_of(declared.rel), line - 1

@@ -105,7 +105,7 @@ def note_rename_edit(session: Session, note: Note, new_name: str, move_file: boo
             if move_file:
                 after.append(_rename_file(session, edit.path, new_path))
         if new_text != edit.old_text:
-            by_uri[session.uri_of(edit.path)] = [replace_edit(Text(edit.old_text), new_text or "")]
+            by_uri[session.uri_of(edit.path)] = [replace_edit(Text(edit.old_text, session.codec), new_text or "")]
     return workspace_edit(by_uri, after=after)
 
 
@@ -211,7 +211,7 @@ def _text_edits(session: Session, replacements: list[Replacement]) -> dict[str, 
     texts: dict[str, Text] = {}
     by_uri: dict[str, list[types.TextEdit]] = {}
     for item in replacements:
-        text = texts.setdefault(item.rel, Text(session.text(item.rel)))
+        text = texts.setdefault(item.rel, session.text_of(item.rel))
         edit = types.TextEdit(range=text.range(item.line, item.start, item.end), new_text=item.text)
         by_uri.setdefault(session.uri_of(item.rel), []).append(edit)
     return by_uri

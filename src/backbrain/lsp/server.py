@@ -16,13 +16,14 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from backbrain import __version__
-from backbrain.core.location import CONFIG_FILE, locate_vault
+from backbrain.core.location import CONFIG_FILE, is_note_name, locate_vault
 from backbrain.core.schema import default_config
 from backbrain.core.vault import load_vault
 from backbrain.errors import BackbrainError
@@ -44,6 +45,7 @@ class BackbrainServer(LanguageServer):
         self.session: Session | None = None
         self.debounce = DEFAULT_DEBOUNCE_MS / 1000
         self._pending: asyncio.Task[None] | None = None
+        self._warned_outside = False
 
     # -- start-up -----------------------------------------------------------------------------------
     def open_vault(self, params: types.InitializeParams) -> None:
@@ -56,7 +58,7 @@ class BackbrainServer(LanguageServer):
         except BackbrainError as exc:  # a bad backbrain.toml: say so, and work with the defaults
             self.report(f"backbrain: {exc}; using the default schema until it is fixed.", types.MessageType.Error)
             vault = load_vault(root, config=default_config())
-        self.session = Session(vault)
+        self.session = Session(vault, self.workspace.position_codec)
         Session.settle()
         log.info("backbrain lsp: %d notes in %s", len(vault.files), root)
 
@@ -73,6 +75,21 @@ class BackbrainServer(LanguageServer):
         )
         self.client_register_capability(types.RegistrationParams(registrations=[registration]))
 
+    def warn_if_outside(self, uri: str) -> None:
+        """Say once why a note gets no help: it is not in the vault the server loaded (an editor that
+        found no root marker sends no workspace folder, and the server then falls back on the
+        commands' rule, which may pick another folder or the bundled starter)."""
+        path = to_fs_path(uri)
+        if self.session is None or self._warned_outside or path is None or not is_note_name(Path(path).name):
+            return
+        if self.session.rel_of(uri) is None:
+            self._warned_outside = True
+            self.report(
+                f"backbrain: {path} is outside the vault {self.session.root}, so it gets no diagnostics or "
+                "completion. Put a backbrain.toml in your vault's folder (the editor finds the vault by it) "
+                "or pass the vault with --vault or the initialization option 'vault'."
+            )
+
     def report(self, message: str, kind: types.MessageType = types.MessageType.Warning) -> None:
         self.window_show_message(types.ShowMessageParams(type=kind, message=message))
 
@@ -84,7 +101,7 @@ class BackbrainServer(LanguageServer):
         rel = self.session.rel_of(uri)
         if rel is None:
             return None
-        doc = self.workspace.text_documents.get(uri)
+        doc = self.workspace.text_documents.get(unquote(uri))  # pygls keys them by the unquoted URI
         source = doc.source if doc is not None else self.session.text(rel)
         return rel, Text(source, self.workspace.position_codec)
 
@@ -169,6 +186,7 @@ def _register_sync(server: BackbrainServer) -> None:
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: BackbrainServer, params: types.DidOpenTextDocumentParams) -> None:
+        ls.warn_if_outside(params.text_document.uri)
         _edited(ls, params.text_document.uri, delay=0.0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)

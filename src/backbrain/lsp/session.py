@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pygls.uris import from_fs_path, to_fs_path
+from pygls.workspace.position_codec import PositionCodec
 from rapidfuzz import utils
 
 from backbrain.core.location import is_note_name
 from backbrain.core.note import Note
 from backbrain.core.vault import Vault, load_vault
+from backbrain.lsp.text import Text
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,9 @@ class Catalog:
 class Session:
     """The vault and the open buffers of one editor connection."""
 
-    def __init__(self, vault: Vault) -> None:
+    def __init__(self, vault: Vault, codec: PositionCodec | None = None) -> None:
         self.vault = vault
+        self.codec = codec or PositionCodec()  # the position encoding agreed with the editor
         self.root = vault.root
         self.buffers: dict[str, str] = {}  # rel -> text of every open note
         self._dirty: set[str] = set()
@@ -146,6 +149,12 @@ class Session:
             return (self.root / rel).read_bytes().decode("utf-8", "replace")
         except OSError:
             return ""
+
+    def text_of(self, rel: str) -> Text:
+        """A note's current text with positions in the editor's units: every range the server sends
+        for any note (not only the one the request came from) must use them, or an editor that
+        counts UTF-8 bytes (Neovim) puts them in the wrong column after a non-ASCII character."""
+        return Text(self.text(rel), self.codec)
 
     @property
     def catalog(self) -> Catalog:
