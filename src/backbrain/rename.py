@@ -7,15 +7,13 @@ a link whose note would change is rewritten to the shortest text that still find
 alias, by a declared id or by a name the move does not affect is left exactly as written, and the
 moved note's own relative links are re-pointed from its new folder.
 
-`apply_edits` writes the plan all or nothing across files: an intent file holding every old and new
-text is made durable first, then each file is replaced atomically, then the intent is deleted. A
-process killed in between leaves the intent behind, and the next command finishes the change
-(`finish_interrupted`): every file then holds its new text.
+`apply_edits` writes the plan all or nothing across files, as one `backbrain.vaultlock.Update`: its
+intent log is made durable first, then each file is replaced atomically, then the intent is deleted.
+A process killed in between leaves the intent behind, and the next command finishes the change.
 """
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 from collections.abc import Callable, Iterable
@@ -45,10 +43,8 @@ from backbrain.core.schema import RELATION_KEYS
 from backbrain.core.text import slugify
 from backbrain.core.vault import Vault, declared_id, relation_values
 from backbrain.errors import RefusedError, UsageError
-from backbrain.fsutil import atomic_write_text, fsync_dir, remove_file
-from backbrain.vaultlock import vault_lock
+from backbrain.vaultlock import Update, apply, vault_lock
 
-INTENT_FILE = ".backbrain/rename-intent.json"
 _WIKILINK = re.compile(r"(!?\[\[)([^\]|#\n]*)((?:#[^\]|\n]*)?)((?:\\?\|[^\]\n]*)?)(\]\])")
 _MD_DEST = re.compile(r"(\]\(\s*)(<[^>\n]+>|[^)\s]+)")
 _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).*?(?<!`)\1(?!`)")
@@ -309,78 +305,22 @@ def _read(path: Path) -> str:
 
 # -- applying -----------------------------------------------------------------------------------------
 def apply_edits(root: Path, edits: Iterable[FileEdit]) -> None:
-    """Apply every edit or, if interrupted, leave an intent the next command finishes (never half a move).
+    """Apply every edit or, if interrupted, leave the intent the next command finishes (never half a move).
 
-    Each file is checked against its old text first, so an edit made after planning is not lost:
-    the whole change is refused instead."""
+    One `vaultlock.Update`: each file is checked against its old text first, so an edit made after
+    planning is not lost (the whole change is refused instead)."""
     root = Path(root)
-    edits = list(edits)
-    with vault_lock(root):  # one writer at a time (backbrain.vaultlock)
-        _apply_locked(root, edits)
-
-
-def _apply_locked(root: Path, edits: list[FileEdit]) -> None:
+    update = Update(root)
     for edit in edits:
-        current = _current(root / edit.path)
-        if current != edit.old_text:
-            raise RefusedError(
-                f"{edit.path} changed since the rename was planned; nothing was changed.", hint="Run the command again."
-            )
-    intent = root / INTENT_FILE
-    if intent.exists():
-        raise RefusedError(
-            f"Another rename is in progress or was interrupted ({intent}).",
-            hint="Run any backbrain command in this vault: it finishes an interrupted rename first.",
-        )
-    payload = [{"path": e.path, "old": e.old_text, "new": e.new_text} for e in edits]
-    atomic_write_text(intent, json.dumps({"version": 1, "edits": payload}), root=root, exclusive=True)
-    _finish(root, edits)
-    intent.unlink()
-    fsync_dir(intent.parent)
-
-
-def finish_interrupted(root: Path) -> list[str] | None:
-    """Complete a rename a killed process left half done; returns the files it finished, None if none."""
-    intent = Path(root) / INTENT_FILE
-    try:
-        data = json.loads(intent.read_text(encoding="utf-8"))
-        edits = [FileEdit(e["path"], e["old"], e["new"]) for e in data["edits"]]
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise RefusedError(
-            f"{intent} is unreadable ({exc}); the rename it describes may be half done.",
-            hint="Look at the files it names with `git status`, then delete it.",
-        ) from exc
-    for edit in edits:
-        if not _safe(edit.path):
-            raise RefusedError(f"{intent} names a path outside the vault: {edit.path!r}.", hint="Delete it.")
-    _finish(Path(root), edits)
-    intent.unlink()
-    fsync_dir(intent.parent)
-    return [edit.path for edit in edits]
-
-
-def _finish(root: Path, edits: list[FileEdit]) -> None:
-    """Bring each file to its new text (idempotent: a file already there is left alone)."""
-    for edit in edits:  # creations and rewrites first, removals last: a link never points at nothing
         path = root / edit.path
-        if edit.new_text is not None and _current(path) != edit.new_text:
-            atomic_write_text(path, edit.new_text, root=root)
-    for edit in edits:
-        if edit.new_text is None and remove_file(root / edit.path, root=root):
-            fsync_dir((root / edit.path).parent)
-
-
-def _current(path: Path) -> str | None:
-    try:
-        return _read(path)
-    except FileNotFoundError:
-        return None
-
-
-def _safe(rel: str) -> bool:
-    return bool(rel) and not rel.startswith("/") and ".." not in rel.split("/")
+        if edit.old_text is None and edit.new_text is not None:
+            update.create(path, edit.new_text.encode("utf-8"))
+        elif edit.new_text is None and edit.old_text is not None:
+            update.remove(path, edit.old_text.encode("utf-8"))
+        elif edit.old_text is not None and edit.new_text is not None:
+            update.rewrite(path, edit.old_text.encode("utf-8"), edit.new_text.encode("utf-8"))
+    with vault_lock(root):  # one writer at a time; finishes an interrupted change first
+        apply(update)
 
 
 def unified_diff(edits: Iterable[FileEdit]) -> str:

@@ -6,13 +6,16 @@ now runs under `vault_lock(root)`: an exclusive `fcntl.flock` on `.backbrain/loc
 O_NOFOLLOW inside the vault, like every write, see backbrain.fsutil).
 
 An update that touches more than one file (a progress change is the note plus its journal event; a
-supersede is two notes) is an `Update`, applied with an intent log: the whole plan (each file's
-old hash and new text, each journal line) is written atomically to `.backbrain/intent.json` first,
-then applied, then the intent is deleted. A process killed in between leaves the intent behind, and
-the next command that opens the vault finishes it (`recover`) before doing anything else: a file
-still holding its old text gets the new one, a journal line not yet written is appended (each line
-carries the update's `op` id, so it is never appended twice). Temporary files of killed writers are
-removed at the same moment.
+supersede is two notes; `mv` moves a note and rewrites the links to it) is an `Update`, applied with
+one intent log: the whole plan (each file's old hash, or none for a file it creates, and its new
+text, or none for a file it removes; each journal line) is written atomically to
+`.backbrain/intent.json` first, then applied, then the intent is deleted. Before the intent is
+written every file is compared with the text the plan was made from, so a file edited in between
+refuses the whole update. A process killed in between leaves the intent behind, and the next command
+that opens the vault finishes it (`recover`) before doing anything else: a file still as planned
+(its old text, or absent for a creation) gets its new text or is removed, and a journal line not yet
+written is appended (each line carries the update's `op` id, so it is never appended twice).
+Temporary files of killed writers are removed at the same moment.
 """
 
 from __future__ import annotations
@@ -30,9 +33,11 @@ from pathlib import Path
 
 from backbrain.errors import RefusedError
 from backbrain.fsutil import (
+    UnsafePathError,
     append_line_durably,
     atomic_write_bytes,
     check_file_target,
+    fsync_dir,
     open_folder,
     relative_parts,
     remove_file,
@@ -53,16 +58,23 @@ def _sha(data: bytes) -> str:
 
 @dataclass
 class Update:
-    """A set of file rewrites and journal appends that must all happen (or none, before the intent)."""
+    """A set of file changes and journal appends that must all happen (or none, before the intent)."""
 
     root: Path
     op: str = field(default_factory=lambda: secrets.token_hex(8))
-    files: list[tuple[Path, bytes, bytes]] = field(default_factory=list)  # (path, old bytes, new bytes)
+    # (path, old bytes or None for a file that must not exist yet, new bytes or None to remove it)
+    files: list[tuple[Path, bytes | None, bytes | None]] = field(default_factory=list)
     lines: list[tuple[Path, str]] = field(default_factory=list)  # (journal file, JSON line with "op")
 
     def rewrite(self, path: Path, old: bytes, new: bytes) -> None:
         if old != new:
             self.files.append((Path(path), old, new))
+
+    def create(self, path: Path, new: bytes) -> None:
+        self.files.append((Path(path), None, new))
+
+    def remove(self, path: Path, old: bytes) -> None:
+        self.files.append((Path(path), old, None))
 
     def append(self, journal_file: Path, record: dict[str, object]) -> None:
         line = json.dumps({**record, "op": self.op}, ensure_ascii=False, separators=(",", ":"))
@@ -73,7 +85,11 @@ class Update:
             "format": INTENT_FORMAT,
             "op": self.op,
             "files": [
-                {"rel": _rel(path, self.root), "old": _sha(old), "new": new.decode("utf-8")}
+                {
+                    "rel": _rel(path, self.root),
+                    "old": None if old is None else _sha(old),
+                    "new": None if new is None else new.decode("utf-8"),
+                }
                 for path, old, new in self.files
             ],
             "lines": [{"rel": _rel(path, self.root), "line": line} for path, line in self.lines],
@@ -119,27 +135,49 @@ def vault_lock(root: Path) -> Iterator[None]:
 
 
 def apply(update: Update) -> None:
-    """Write the intent, apply every change, delete the intent (call under vault_lock)."""
+    """Check every file is as planned, write the intent, apply every change (creations and rewrites
+    first, removals last: a link never points at nothing), delete the intent (call under vault_lock)."""
     if not update.files and not update.lines:
         return
     for path in [path for path, _old, _new in update.files] + [path for path, _line in update.lines]:
         check_file_target(path, root=update.root)  # refuse a symlink before anything is written
+    for path, old, _new in update.files:
+        if _read(path) != old:
+            raise RefusedError(
+                f"{_rel(path, update.root)} changed since this change was planned; nothing was changed.",
+                hint="Run the command again.",
+            )
     intent = Path(update.root) / STATE_DIR / INTENT_FILE
     atomic_write_bytes(intent, json.dumps(update.to_json()).encode("utf-8"), root=update.root)
     for path, _old, new in update.files:
-        atomic_write_bytes(path, new, root=update.root)
+        if new is not None:
+            atomic_write_bytes(path, new, root=update.root)
+    for path, _old, new in update.files:
+        if new is None and remove_file(path, root=update.root):
+            fsync_dir(path.parent)
     for path, line in update.lines:
         append_line_durably(path, line, root=update.root)
     remove_file(intent, root=update.root)
 
 
-def recover(root: Path) -> None:
-    """Finish an update a killed process left half-done, if any (cheap when there is none)."""
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def recover(root: Path) -> int | None:
+    """Finish an update a killed process left half-done, if any (cheap when there is none); returns how
+    many of its files it changed, or None when there was nothing to finish."""
     root = Path(root)
     if not os.path.lexists(root / STATE_DIR / INTENT_FILE):
-        return
-    with vault_lock(root):
-        pass  # vault_lock recovers on entry
+        return None
+    with vault_lock(root):  # vault_lock recovers on entry
+        return _recovered.pop(Path(os.path.abspath(root)), 0)
+
+
+_recovered: dict[Path, int] = {}  # vault root -> files the last recovery changed (for recover's caller)
 
 
 def _recover_locked(root: Path) -> None:
@@ -151,29 +189,40 @@ def _recover_locked(root: Path) -> None:
     except (OSError, ValueError):
         data = None
     if isinstance(data, dict) and data.get("format") == INTENT_FORMAT:
-        _replay(root, data)
+        _recovered[Path(os.path.abspath(root))] = _replay(root, data)
     if os.path.lexists(intent):
         remove_file(intent, root=root)
     _sweep_temp_files(root, data)
 
 
-def _replay(root: Path, data: dict[str, object]) -> None:
-    """Roll an interrupted update forward: files still at their old text get the new one."""
-    for item in _items(data, "files"):
+def _replay(root: Path, data: dict[str, object]) -> int:
+    """Roll an interrupted update forward: files still as they were get their new text (or are
+    removed), journal lines not yet written are appended; returns how many files changed."""
+    changed = 0
+    files = _items(data, "files")
+    for item in sorted(files, key=lambda item: item.get("new") is None):  # removals last, as apply does
         path = root / str(item.get("rel"))
-        new = str(item.get("new", "")).encode("utf-8")
+        old, new = item.get("old"), item.get("new")
         try:
-            current = path.read_bytes()
-        except OSError:
+            relative_parts(path, root)  # an intent is vault data: it never names a file outside
+        except UnsafePathError:
             continue
-        if current != new and _sha(current) == item.get("old"):
-            atomic_write_bytes(path, new, root=root)
+        current = _read(path)
+        as_planned = current is None if old is None else current is not None and _sha(current) == old
+        if not as_planned:
+            continue  # already done, or changed since: never overwrite what we did not plan on
+        if new is None:
+            changed += remove_file(path, root=root)
+        elif current != str(new).encode("utf-8"):
+            atomic_write_bytes(path, str(new).encode("utf-8"), root=root)
+            changed += 1
     op = str(data.get("op", ""))
     for item in _items(data, "lines"):
         if op:
             path = root / str(item.get("rel"))
             if not _has_op(path, op):
                 append_line_durably(path, str(item.get("line", "")), root=root)
+    return changed
 
 
 def _items(data: dict[str, object], key: str) -> list[dict[str, object]]:

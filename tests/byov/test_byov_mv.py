@@ -20,7 +20,8 @@ from conftest import run_cli
 from backbrain import rename
 from backbrain.check import check_vault
 from backbrain.core.vault import load_vault
-from backbrain.rename import INTENT_FILE, apply_edits, plan_move
+from backbrain.rename import apply_edits, plan_move
+from backbrain.vaultlock import INTENT_FILE, STATE_DIR
 
 
 def hashes(root: Path) -> dict[str, str]:
@@ -124,7 +125,7 @@ def test_a_file_edited_after_planning_refuses_the_whole_change(tmp_path: Path) -
     try:
         apply_edits(root, edits)
     except Exception as exc:  # RefusedError
-        assert "changed since the rename was planned" in str(exc)
+        assert "changed since this change was planned" in str(exc) and "Cache aside.md" in str(exc)
     else:
         raise AssertionError("the stale plan was applied")
     assert hashes(root) == before
@@ -134,17 +135,18 @@ KILLED_MID_WAY = """
 import sys, time
 from pathlib import Path
 import backbrain.rename as rename
+import backbrain.vaultlock as vaultlock
 from backbrain.core.vault import load_vault
 root = Path(sys.argv[1])
 edits = rename.plan_move(load_vault(root), "Cache aside", "patterns/Cache-aside pattern")
-real, writes = rename.atomic_write_text, []
-def slow(path, text, **kw):
-    real(path, text, **kw)
+real, writes = vaultlock.atomic_write_bytes, []
+def slow(path, data, **kw):
+    real(path, data, **kw)
     writes.append(path)
-    if len(writes) == 2:
+    if len(writes) == 3:  # the intent, then two of the files
         print("HALF", flush=True)
         time.sleep(60)
-rename.atomic_write_text = slow
+vaultlock.atomic_write_bytes = slow
 rename.apply_edits(root, edits)
 """
 
@@ -160,12 +162,12 @@ def test_sigkill_mid_rename_is_finished_by_the_next_command(tmp_path: Path) -> N
         assert time.monotonic() < deadline and child.poll() is None
     os.kill(child.pid, signal.SIGKILL)
     child.wait()
-    assert (root / INTENT_FILE).is_file()
+    assert (root / STATE_DIR / INTENT_FILE).is_file()
     assert (root / "notes/Cache aside.md").exists()  # half done: the old file is still there
     result = run_cli("list", "--vault", str(root), "--format", "json")
     assert result.returncode == 0, result.stderr
-    assert "Finished an interrupted rename" in result.stderr
-    assert not (root / INTENT_FILE).exists() and not (root / "notes/Cache aside.md").exists()
+    assert "Finished an interrupted change" in result.stderr
+    assert not (root / STATE_DIR / INTENT_FILE).exists() and not (root / "notes/Cache aside.md").exists()
     assert "[[Cache-aside pattern|the pattern]]" in (root / "notes/Writing.md").read_text(encoding="utf-8")
     assert "Cache-aside pattern" in result.stdout
     assert not [p for p in check_vault(load_vault(root)).problems if p.code in ("BB201", "BB204")]

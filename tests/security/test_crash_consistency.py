@@ -215,3 +215,27 @@ def test_two_writers_never_lose_an_update(tmp_path: Path):
         os.close(write_end)
         _progress_consistent(root)
     assert len(Journal(root / "journal").read(PROGRESS_LOG).events) == 120
+
+
+def test_a_shipped_intent_log_cannot_write_or_delete_outside_the_vault(tmp_path: Path) -> None:
+    """.backbrain/intent.json is vault data: a cloned vault may carry one. Replaying it touches only
+    files inside the vault, and only those still exactly as the log says it planned on."""
+    import hashlib
+    import json
+
+    root = base_vault(tmp_path / "v")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    inside = root / "notes-kept.md"
+    inside.write_text("# Kept\n\nEdited after the plan.\n")
+    sha = hashlib.sha256(victim.read_bytes()).hexdigest()
+    (root / ".backbrain").mkdir(exist_ok=True)
+    (root / ".backbrain" / "intent.json").write_text(json.dumps({"format": 1, "op": "x", "lines": [], "files": [
+        {"rel": "../victim.txt", "old": sha, "new": None},
+        {"rel": "../planted.txt", "old": None, "new": "owned"},
+        {"rel": "notes-kept.md", "old": "0" * 64, "new": "# Overwritten\n"},
+    ]}))  # fmt: skip
+    load_vault(root)  # any command that opens the vault replays an intent first
+    assert victim.read_text() == "keep me\n" and not (tmp_path / "planted.txt").exists()
+    assert inside.read_text() == "# Kept\n\nEdited after the plan.\n"
+    assert not (root / ".backbrain" / "intent.json").exists()

@@ -74,11 +74,13 @@ def cli() -> None:
     """
 
 
-def _finish_interrupted_rename(argv: list[str]) -> None:
-    """A rename killed half way (see backbrain.rename) is finished before the next command reads the vault."""
+def _finish_interrupted_update(argv: list[str]) -> None:
+    """A change killed half way (a `mv`, a `progress set`, a supersede: see backbrain.vaultlock) is
+    finished before the next command reads the vault, and the person is told."""
     import os
 
     from backbrain.core.location import locate_vault
+    from backbrain.vaultlock import INTENT_FILE, STATE_DIR, recover
 
     explicit = next((arg.split("=", 1)[1] for arg in argv if arg.startswith("--vault=")), None)
     if explicit is None and "--vault" in argv[:-1]:
@@ -87,19 +89,17 @@ def _finish_interrupted_rename(argv: list[str]) -> None:
         location = locate_vault(explicit)
     except (BackbrainError, OSError):
         return  # the command itself reports a bad --vault or a vanished working folder
-    if location.read_only or not os.path.exists(os.path.join(location.root, ".backbrain", "rename-intent.json")):
+    if location.read_only or not os.path.lexists(os.path.join(location.root, STATE_DIR, INTENT_FILE)):
         return
-    from backbrain.rename import finish_interrupted
-
-    finished = finish_interrupted(location.root)
+    finished = recover(location.root)
     if finished:
-        click.echo(f"Finished an interrupted rename ({len(finished)} files).", err=True)
+        click.echo(f"Finished an interrupted change ({finished} files).", err=True)
 
 
 def main(argv: list[str] | None = None) -> Any:
     """Entry point: every BackbrainError becomes a one-paragraph message and its exit code."""
     try:
-        _finish_interrupted_rename(sys.argv[1:] if argv is None else argv)
+        _finish_interrupted_update(sys.argv[1:] if argv is None else argv)
         return cli.main(args=argv, prog_name="backbrain", standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
