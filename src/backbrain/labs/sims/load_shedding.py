@@ -34,6 +34,7 @@ from typing import Any
 
 import simpy
 
+from backbrain.labs.idle import IdleServers
 from backbrain.labs.spec import Lab, LabInfo, Metric, Number, Outcome, Param, ProgressFn, SeriesPlot, stepper
 from backbrain.labs.stats import percentile, rounded, seeded
 
@@ -103,7 +104,7 @@ class Service:
         self.capacity = p["workers"] / (p["service_ms"] / 1000.0)
         self.rate = load * self.capacity
         self.queue: deque[float] = deque()
-        self.idle: list[simpy.Event] = []
+        self.idle = IdleServers(self.env)
         self.tally = Tally()
 
     def run(self) -> Tally:
@@ -121,8 +122,7 @@ class Service:
                 self.tally.shed += 1  # a fast refusal: the client can go elsewhere at once
                 continue
             self.queue.append(self.env.now)
-            if self.idle:
-                self.idle.pop().succeed()
+            self.idle.wake_one()
 
     def _next(self) -> float | None:
         """The arrival time of the request to serve next, or None after dropping stale ones."""
@@ -138,9 +138,7 @@ class Service:
         timeout_s = self.p["timeout_ms"] / 1000.0
         while True:
             if not self.queue:
-                wake = self.env.event()
-                self.idle.append(wake)
-                yield wake
+                yield self.idle.wait()
                 continue
             arrived = self._next()
             if arrived is None:

@@ -31,6 +31,7 @@ from typing import Any
 
 import simpy
 
+from backbrain.labs.idle import IdleServers
 from backbrain.labs.spec import Lab, LabInfo, Metric, Number, Outcome, Param, ProgressFn, SeriesPlot, stepper, within
 from backbrain.labs.stats import percentile, rounded, seeded
 
@@ -136,7 +137,7 @@ class Queue:
         self.area = 0.0
         self.last = 0.0
         self.responses: list[float] = []
-        self.idle: list[simpy.Event] = []
+        self.idle = IdleServers(self.env)
 
     def run(self) -> tuple[float, float, list[float]]:
         """Return (time-average number in system, completions per ms, response times in ms)."""
@@ -160,15 +161,12 @@ class Queue:
             yield self.env.timeout(self.rng.expovariate(self.lam))
             self._count(+1)
             self.line.append(self.env.now)
-            if self.idle:
-                self.idle.pop().succeed()
+            self.idle.wake_one()
 
     def _server(self) -> Generator:
         while True:
             if not self.line:
-                wake = self.env.event()
-                self.idle.append(wake)
-                yield wake
+                yield self.idle.wait()
                 continue  # another server may have taken the request already
             arrived = self.line.popleft()
             yield self.env.timeout(self.rng.expovariate(self.mu))

@@ -30,6 +30,7 @@ from typing import Any
 import simpy
 
 from backbrain.labs.backoff import FullJitter, RetryBudget
+from backbrain.labs.idle import IdleServers
 from backbrain.labs.spec import Lab, LabInfo, Metric, Number, Outcome, Param, ProgressFn, SeriesPlot, stepper
 from backbrain.labs.stats import rounded, seeded
 from backbrain.labs.throttle import AdaptiveThrottle
@@ -97,7 +98,7 @@ class World:
         self.variant, self.p, self.rng = variant, p, rng
         self.env = simpy.Environment()
         self.queue: deque[Attempt] = deque()
-        self.idle: list[simpy.Event] = []
+        self.idle = IdleServers(self.env)
         self.tally = Tally()
         self.budget = RetryBudget(ratio=p["budget_ratio"], min_per_s=0.0, ttl_s=10.0)
         self.throttle = AdaptiveThrottle(p["throttle_k"], p["throttle_window_s"], rng)
@@ -136,8 +137,7 @@ class World:
         self.tally.attempts += 1
         attempt = Attempt(self.env.now, self.env.event())
         self.queue.append(attempt)
-        if self.idle:
-            self.idle.pop().succeed()
+        self.idle.wake_one()
         timeout = self.env.timeout(self.p["timeout_ms"] / 1000.0)
         yield attempt.done | timeout
         if attempt.done.triggered:
@@ -148,9 +148,7 @@ class World:
     def _worker(self) -> Generator:
         while True:
             if not self.queue:
-                wake = self.env.event()
-                self.idle.append(wake)
-                yield wake
+                yield self.idle.wait()
                 continue
             attempt = self.queue.popleft()
             slow = 2.0 if self.slow_from <= self.env.now < self.slow_until else 1.0
