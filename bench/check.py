@@ -22,25 +22,16 @@ import sys
 import time
 from pathlib import Path
 
+from corpus import corpus
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-GEN = ROOT.parent / "shared" / "bench" / "gen_corpus.py"
-CORPORA = HERE / ".corpora"
 NODE_DIR = HERE / ".node"
 MEASURE = (
     "import resource, subprocess, sys, time; t = time.perf_counter(); "
     "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode; "
     "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, rc)"
 )
-
-
-def corpus(n: int) -> Path:
-    out = CORPORA / f"c{n}"
-    if not (out / ".done").exists():
-        shutil.rmtree(out, ignore_errors=True)
-        subprocess.run([sys.executable, str(GEN), str(out), str(n)], check=True)
-        (out / ".done").write_text("ok")
-    return out
 
 
 def markdownlint() -> list[str] | None:

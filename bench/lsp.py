@@ -19,31 +19,19 @@ import argparse
 import asyncio
 import os
 import platform
-import shutil
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from corpus import corpus
 from lsprotocol import types
 from pytest_lsp import client_capabilities, make_test_lsp_client
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-GEN = ROOT.parent / "shared" / "bench" / "gen_corpus.py"
-CORPORA = HERE / ".corpora"
-
-
-def corpus(n: int) -> Path:
-    out = CORPORA / f"c{n}"
-    if not (out / ".done").exists():
-        shutil.rmtree(out, ignore_errors=True)
-        subprocess.run([sys.executable, str(GEN), str(out), str(n)], check=True)
-        (out / ".done").write_text("ok")
-    return out
 
 
 def stats(name: str, measured: tuple[list[float], float]) -> str:
