@@ -152,6 +152,9 @@ def ablations() -> dict[str, Any]:
         "no type prior": dataclasses.replace(base, type_prior=()),
         "no thesaurus": dataclasses.replace(base, synonym_weight=0.0),
         "no thesaurus in names": dataclasses.replace(base, synonym_names=False),
+        "no coverage bonus": dataclasses.replace(base, coverage_bonus=0.0),
+        "coverage: no synonyms": dataclasses.replace(base, coverage_synonym=0.0),
+        "no graph bonus": dataclasses.replace(base, graph_weight=0.0),
     }
 
 

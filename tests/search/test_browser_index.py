@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from backbrain.core.location import starter_root
 from backbrain.core.vault import load_vault
-from backbrain.search.browser import _TOKEN, Tokens, entry_json, index_json, relation_texts
+from backbrain.search.browser import _TOKEN, Tokens, entry_json, graph_pairs, index_json, relation_texts
 from backbrain.search.store import FTS_COLUMNS, SearchIndex
 
 
@@ -63,6 +63,21 @@ def test_relation_text_is_the_index_relation_text(starter_index: SearchIndex) ->
     assert relations == stored
 
 
+def test_the_graph_pairs_are_the_index_edges_the_graph_bonus_reads(starter_index: SearchIndex) -> None:
+    from backbrain.search.engine import GRAPH_KINDS
+    from backbrain.site.searchdata import ordered_ids
+
+    vault = load_vault(starter_root())
+    ids = ordered_ids(vault)
+    pairs = {(ids[a], ids[b]) for a, b in graph_pairs(vault, ids)}
+    marks = ",".join("?" * len(GRAPH_KINDS))
+    sql = f"SELECT source, target FROM edges WHERE kind IN ({marks}) AND source != target"
+    stored = set(starter_index.conn.execute(sql, GRAPH_KINDS).fetchall())
+    assert pairs == stored
+    assert ("circuit-breaker", "cascading-failures") in pairs  # a pattern and the failure it mitigates
+    assert json.loads(index_json([], graph=[[0, 1]]))["graph"] == [[0, 1]]
+
+
 def test_index_json_carries_the_ranking_settings() -> None:
     from backbrain.search.engine import RankConfig
 
@@ -70,6 +85,9 @@ def test_index_json_carries_the_ranking_settings() -> None:
     assert data["notes"] == []
     assert data["settings"]["weights"] == list(RankConfig().weights)
     assert data["settings"]["typePrior"] == dict(RankConfig().type_prior)
+    assert data["settings"]["coverageBonus"] == RankConfig().coverage_bonus
+    assert data["settings"]["graphWeight"] == RankConfig().graph_weight
+    assert [FTS_COLUMNS[c] for c in data["settings"]["coverageColumns"]] == list(RankConfig().coverage_columns)
 
 
 def test_accents_are_folded_and_superscripts_kept_like_unicode61() -> None:

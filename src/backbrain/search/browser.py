@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from backbrain.core.schema import Config
     from backbrain.core.vault import Vault
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 # What each note's array holds (named in the file, so other scripts, e.g. the link previews, find
 # the slug, title, type and summary by name).
 ENTRY_FIELDS = ["slug", "id", "title", "type", "summary", "length", "terms", "names", "nameTerms", "snippets"]
@@ -129,6 +129,24 @@ def entry_json(note: Note, config: Config, relations: str, slug: str, tokens: To
     return json.dumps(note_entry(note, config, relations, slug, tokens), ensure_ascii=False, separators=(",", ":"))
 
 
+def graph_pairs(vault: Vault, ids: list[str]) -> list[list[int]]:
+    """The typed relations whose partners lift each other in the ranking (engine.GRAPH_KINDS), as
+    [source, target] positions in `ids` (the order of the index's notes): the edges table the
+    CLI's graph bonus reads, in a few bytes per edge."""
+    from backbrain.search.engine import GRAPH_KINDS
+
+    position = {note_id: i for i, note_id in enumerate(ids)}
+    pairs = {
+        (position[edge.source], position[edge.target])
+        for edge in vault.edges
+        if edge.kind in GRAPH_KINDS
+        and edge.source != edge.target
+        and edge.source in position
+        and edge.target in position
+    }
+    return [list(pair) for pair in sorted(pairs)]
+
+
 def settings(synonyms: Iterable[Iterable[str]] = ()) -> dict[str, Any]:
     """The ranking knobs and query rules, taken from the code the CLI runs; `synonyms` are the
     vault's own thesaurus groups (backbrain.toml [search] synonyms)."""
@@ -158,14 +176,20 @@ def settings(synonyms: Iterable[Iterable[str]] = ()) -> dict[str, Any]:
         "snippetColumns": list(SNIPPET_COLUMNS),
         "synonymWeight": rank.synonym_weight,
         "synonymNames": rank.synonym_names,
+        "coverageBonus": rank.coverage_bonus,
+        "coverageColumns": [FTS_COLUMNS.index(c) for c in rank.coverage_columns],
+        "coverageSynonym": rank.coverage_synonym,
+        "graphWeight": rank.graph_weight,
+        "graphTop": rank.graph_top,
         "thesaurus": thesaurus(tuple(tuple(group) for group in synonyms)).data(),
     }
 
 
-def index_json(entries: list[str], synonyms: Iterable[Iterable[str]] = ()) -> str:
+def index_json(entries: list[str], synonyms: Iterable[Iterable[str]] = (), graph: list[list[int]] | None = None) -> str:
     """The whole index from pre-serialized entries (an incremental build re-serializes only the
-    notes that changed), with the ranking settings in front."""
+    notes that changed), with the ranking settings and the relation graph (`graph_pairs`) in front."""
     head = json.dumps(
-        {"v": FORMAT_VERSION, "fields": ENTRY_FIELDS, "settings": settings(synonyms)}, separators=(",", ":")
+        {"v": FORMAT_VERSION, "fields": ENTRY_FIELDS, "settings": settings(synonyms), "graph": graph or []},
+        separators=(",", ":"),
     )
     return head[:-1] + ',"notes":[' + ",".join(entries) + "]}"

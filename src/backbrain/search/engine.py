@@ -1,11 +1,15 @@
 """Ranking: BM25 over weighted fields, then a small re-rank that knows the knowledge base's names.
 
-Each step below was kept because it moved the evaluation (tests/eval/queries.yaml, numbers in
-docs/search.md): field weights put a note whose title or alias matches above one that mentions
-the words in passing; stop words keep "why does my ... whenever ..." from matching everything;
-typo correction against the notes' own titles and aliases rescues "circut breaker"; a bonus for a
-name the query contains (or nearly contains) puts "singleflight" on its note even when a longer
-note says the word more often.
+Each step below was kept because it moved the evaluation (the tuning sets in tests/eval/, numbers
+in docs/search.md and docs/benchmarks.md): field weights put a note whose title or alias matches
+above one that mentions the words in passing; stop words keep "why does my ... whenever ..." from
+matching everything; typo correction against the notes' own titles and aliases rescues "circut
+breaker"; a bonus for a name the query contains (or nearly contains) puts "singleflight" on its note
+even when a longer note says the word more often; the thesaurus answers a paraphrase; coverage
+prefers the note whose key fields name every part of the question over one repeating one word; and
+the patterns that mitigate a top failure mode (or the failure a top pattern mitigates) follow it.
+
+site/static/search.js is a port of this module; tests/site/test_search_parity.py holds them equal.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ HIGHLIGHT_START, HIGHLIGHT_END = "\x02", "\x03"
 SNIPPET_COLUMNS = ("symptoms", "summary", "body")  # first one with a match is shown
 COMMON_PRUNE_MIN_NOTES = 1000
 BM25_K1 = 1.2
+GRAPH_KINDS = ("mitigates",)  # typed relations whose partners lift each other (engine._graph_bonuses)
 
 
 @dataclass(frozen=True)
@@ -44,8 +49,14 @@ class RankConfig:
     common_df: float = 0.5  # terms in more than this share of notes add nothing to BM25: not queried
     candidates: int = 60
     score_common: bool = True  # score words in over half the notes in Python (FTS5 gives them 0)
-    synonym_weight: float = 0.3  # a thesaurus group's score relative to a word the query holds
+    synonym_weight: float = 0.4  # a thesaurus group's score relative to a word the query holds
     synonym_names: bool = True  # a name holding a thesaurus word counts towards the name bonus
+    coverage_bonus: float = 0.5  # times the IDF-weighted share of the query's words a note holds
+    coverage_columns: tuple[str, ...] = ("title", "aliases", "headings", "tags", "summary", "symptoms")
+    coverage_synonym: float = 1.0  # a word counts this much as covered when the note holds a synonym
+    graph_weight: float = 0.2  # a top hit's partner (below) gains this times the hit's share of the best score
+    graph_top: int = 3  # how many top hits lend to their partners
+    graph_kinds: tuple[str, ...] = GRAPH_KINDS  # a failure mode and the patterns that mitigate it
 
 
 @dataclass
@@ -153,7 +164,10 @@ class _Plan:
     idf: dict[str, float]  # stem of each content word -> smoothed IDF (never zero, unlike FTS5's)
     tokens: list[str]  # the query's words in order, typos corrected, for name phrases
     names_only: bool = False  # match the words in titles and aliases only
-    expansion: list[list[str]] = field(default_factory=list)
+    rare: set[str] = field(default_factory=set)  # stems in at most `common_df` of the notes
+    expansion: list[list[tuple[str, ...]]] = field(default_factory=list)  # thesaurus groups' members
+    synonyms_of: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)  # query stem -> members
+    postings: dict[str, dict[int, tuple[float, int]]] = field(default_factory=dict)  # engine.Postings
 
 
 def search(
@@ -188,13 +202,20 @@ def search(
     filters = _filters(type_name, tag, progress)
     candidates = _candidates(index, expression, config, filters) if expression else {}
     matched_in_sql = set(candidates)
-    for rowid, extra in _common_term_scores(index, plan, config).items():
-        candidates[rowid] = candidates.get(rowid, 0.0) + extra
     if not plan.names_only:
         plan.expansion = _expansion(index, plan, names, config)
-        for rowid, extra in _synonym_scores(index, plan.expansion, names, config).items():
+    stems = {s for group in plan.expansion for member in group for s in member} | set(plan.common)
+    if config.coverage_bonus and not plan.names_only:
+        stems |= set(_concepts(plan, names))
+    plan.postings = _postings(index, stems, config.weights)
+    for scores in (_common_term_scores(plan), _synonym_scores(plan, names, config)):
+        for rowid, extra in scores.items():
             candidates[rowid] = candidates.get(rowid, 0.0) + extra
     scored = _rerank(candidates, plan, names, config)
+    for rowid, bonus in _coverage_bonuses(plan, set(candidates), names, config).items():
+        scored[rowid] = scored.get(rowid, 0.0) + bonus
+    for rowid, bonus in _graph_bonuses(index, scored, names, config).items():
+        scored[rowid] = scored.get(rowid, 0.0) + bonus
     if filters[0]:  # notes found outside the filtered FTS5 query must pass the filters too
         allowed = matched_in_sql | _passing(index, set(scored) - matched_in_sql, filters)
         scored = {rowid: value for rowid, value in scored.items() if rowid in allowed}
@@ -243,48 +264,86 @@ def _plan(index: SearchIndex, parsed: ParsedQuery, names: _Names, config: RankCo
     if result.corrections:
         result.message = "Showing results for: " + ", ".join(f"{k} → {v}" for k, v in result.corrections.items())
     words = [w for w, s in zip(fts_words, stemmer().stems(fts_words), strict=True) if s]
-    return _Plan(words, common, idf, tokens, names_only)
+    rare_stems = {s for s in kept_stems if s and not is_common[s]}
+    return _Plan(words, common, idf, tokens, names_only, rare_stems)
 
 
-def _expansion(index: SearchIndex, plan: _Plan, names: _Names, config: RankConfig) -> list[list[str]]:
-    """The thesaurus's stems for this query, per group, that the index holds and that tell notes
-    apart (in at most `common_df` of the notes)."""
+Member = tuple[str, ...]  # a thesaurus member's stems: a note holds it when it holds all of them
+
+
+def _expansion(index: SearchIndex, plan: _Plan, names: _Names, config: RankConfig) -> list[list[Member]]:
+    """The thesaurus's members for this query, per group, that the index holds and that tell notes
+    apart (a member's rarest word in at most `common_df` of the notes); `plan.synonyms_of` maps
+    each query stem that matched a group to the group's kept members."""
     if not config.synonym_weight:
         return []
     from backbrain.search.store import synonyms
     from backbrain.search.thesaurus import thesaurus
 
-    query_stems = {s for s in stemmer().stems(plan.tokens) if s}
-    groups = [stemmer().stems(words) for words in thesaurus(synonyms(index)).expand(query_stems)]
-    frequencies = _doc_frequencies(index, [s for group in groups for s in group])
+    query_stems = {s for s in stemmer().stems(plan.tokens) if s} | set(plan.idf)
+    matches = thesaurus(synonyms(index)).matches(query_stems)
+    frequencies = _doc_frequencies(index, [s for match in matches for member in match.members for s in member])
     limit = config.common_df * max(names.total, 1)
-    kept = [[s for s in group if 0 < frequencies.get(s, 0) <= limit] for group in groups]
-    return [group for group in kept if group]
+    groups: list[list[Member]] = []
+    for match in matches:
+        kept = [m for m in match.members if min(frequencies.get(s, 0) for s in m) > 0]
+        kept = [m for m in kept if min(frequencies[s] for s in m) <= limit]
+        for trigger in match.triggers:
+            plan.synonyms_of.setdefault(trigger, []).extend(kept)
+        if kept:
+            groups.append(kept)
+    return groups
 
 
-def _synonym_scores(index: SearchIndex, groups: list[list[str]], names: _Names, config: RankConfig) -> dict[int, float]:
-    """Each group of expansion stems scored as one term: field-weighted counts summed over the
-    group, saturated like BM25's (without length normalization), times the IDF of the notes holding
-    any of them, times `synonym_weight`."""
-    if not groups:
-        return {}
+Postings = dict[str, dict[int, tuple[float, int]]]  # stem -> rowid -> (weighted count, column bits)
+
+
+def _postings(index: SearchIndex, stems: Iterable[str], weights: tuple[float, ...]) -> Postings:
+    """stem -> rowid -> (the note's count of it, field-weighted, and a bit per column holding it),
+    read once per query from FTS5's own postings (`fts5vocab` instance table)."""
+    wanted = sorted(set(stems))
+    found: Postings = {}
+    if not wanted:
+        return found
     index.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.postings USING fts5vocab(main, fts, 'instance')")
-    wanted = sorted({s for group in groups for s in group})
     marks = ",".join("?" * len(wanted))
-    weighted: dict[tuple[int, str], float] = {}
-    for doc, term, col, count in index.conn.execute(
-        f"SELECT doc, term, col, count(*) FROM temp.postings WHERE term IN ({marks}) GROUP BY doc, term, col", wanted
-    ):
-        weighted[(doc, term)] = weighted.get((doc, term), 0.0) + config.weights[FTS_COLUMNS.index(col)] * count
-    by_term: dict[str, dict[int, float]] = {}
-    for (doc, term), tf in weighted.items():
-        by_term.setdefault(term, {})[doc] = tf
+    sql = f"SELECT doc, term, col, count(*) FROM temp.postings WHERE term IN ({marks}) GROUP BY doc, term, col"
+    for doc, term, col, count in index.conn.execute(sql, wanted):
+        column = FTS_COLUMNS.index(col)
+        tf, bits = found.setdefault(term, {}).get(doc, (0.0, 0))
+        found[term][doc] = (tf + weights[column] * count, bits | 1 << column)
+    return found
+
+
+def _member_counts(member: Member, postings: Postings, mask: int = 0) -> dict[int, float]:
+    """rowid -> field-weighted count of a member in each note holding all its stems: the scarcest
+    stem's (how the browser counts a phrase). With `mask` (column bits), 1 for each note holding
+    every stem in one of those columns."""
+    lists = [postings.get(s, {}) for s in member]
+    if len(lists) == 1:
+        if mask:
+            return {doc: 1.0 for doc, (_, bits) in lists[0].items() if bits & mask}
+        return {doc: tf for doc, (tf, _) in lists[0].items()}
+    counts: dict[int, float] = {}
+    for doc in set(lists[0]).intersection(*lists[1:]):
+        held = [found[doc] for found in lists]
+        if not mask:
+            counts[doc] = min(tf for tf, _ in held)
+        elif all(bits & mask for _, bits in held):
+            counts[doc] = 1.0
+    return counts
+
+
+def _synonym_scores(plan: _Plan, names: _Names, config: RankConfig) -> dict[int, float]:
+    """Each group of expansion members scored as one term: field-weighted counts summed over the
+    group's members, saturated like BM25's (without length normalization), times the IDF of the
+    notes holding any of them, times `synonym_weight`."""
     total = max(names.total, 1)
     scores: dict[int, float] = {}
-    for group in groups:
+    for group in plan.expansion:
         tf_of: dict[int, float] = {}
-        for term in sorted(set(group)):
-            for doc, tf in by_term.get(term, {}).items():
+        for member in group:
+            for doc, tf in _member_counts(member, plan.postings).items():
                 tf_of[doc] = tf_of.get(doc, 0.0) + tf
         idf = _idf(total, len(tf_of))
         for doc in sorted(tf_of):
@@ -293,32 +352,82 @@ def _synonym_scores(index: SearchIndex, groups: list[list[str]], names: _Names, 
     return scores
 
 
+def _coverage_bonuses(plan: _Plan, rowids: set[int], names: _Names, config: RankConfig) -> dict[int, float]:
+    """How much of the query a note's key fields answer: the IDF-weighted share of the query's
+    words each candidate holds in `coverage_columns` (a word counts `coverage_synonym` when only a
+    thesaurus synonym of it is there), times `coverage_bonus`. BM25 over OR lets a note that
+    repeats one word beat one that names every part of the problem; this counts the parts."""
+    concepts = _concepts(plan, names)
+    if not config.coverage_bonus or not concepts or not rowids:
+        return {}
+    mask = sum(1 << FTS_COLUMNS.index(c) for c in config.coverage_columns)
+
+    def holders(member: Member) -> set[int]:
+        return set(_member_counts(member, plan.postings, mask)) & rowids
+
+    weight_sum = sum(concepts.values())
+    covered: dict[int, float] = {}
+    for stem, weight in concepts.items():
+        direct = holders((stem,))
+        by_synonym = {doc for member in plan.synonyms_of.get(stem, ()) for doc in holders(member)} - direct
+        for doc in direct:
+            covered[doc] = covered.get(doc, 0.0) + weight
+        for doc in by_synonym:
+            covered[doc] = covered.get(doc, 0.0) + config.coverage_synonym * weight
+    return {doc: config.coverage_bonus * value / weight_sum for doc, value in sorted(covered.items())}
+
+
+def _concepts(plan: _Plan, names: _Names) -> dict[str, float]:
+    """The query's stems that coverage counts, with their IDF: all of them in a small vault; at
+    scale the words in most notes are left out (their postings are long and they tell little)."""
+    if names.total < COMMON_PRUNE_MIN_NOTES:
+        return dict(plan.idf)
+    return {s: w for s, w in plan.idf.items() if s not in plan.common and s in plan.rare}
+
+
+def _graph_bonuses(index: SearchIndex, scored: dict[int, float], names: _Names, config: RankConfig) -> dict[int, float]:
+    """A typed-relation partner of a top hit (the patterns that mitigate a failure mode, the failure
+    mode a pattern mitigates) gains `graph_weight` times that hit's share of the best score."""
+    if not config.graph_weight or not scored:
+        return {}
+    top = sorted(scored.items(), key=lambda item: -item[1])[: config.graph_top]
+    best = top[0][1] or 1.0
+    rows = names.rows(r for r, _ in top)
+    lenders = {rows[r][0]: v / best for r, v in top if r in rows}
+    marks = ",".join("?" * len(lenders))
+    kinds = ",".join("?" * len(config.graph_kinds))
+    sql = f"SELECT source, target FROM edges WHERE kind IN ({kinds}) AND (source IN ({marks}) OR target IN ({marks}))"
+    lent: dict[str, float] = {}
+    for source, target in index.conn.execute(sql, [*config.graph_kinds, *lenders, *lenders]):
+        for hit, partner in ((source, target), (target, source)):
+            if hit in lenders and partner != hit:
+                lent[partner] = max(lent.get(partner, 0.0), lenders[hit])
+    if not lent:
+        return {}
+    marks = ",".join("?" * len(lent))
+    bonuses: dict[int, float] = {}
+    for rowid, note_id in index.conn.execute(f"SELECT rowid, id FROM notes WHERE id IN ({marks})", list(lent)):
+        if rowid in scored:  # only a note that matches the query itself
+            bonuses[rowid] = config.graph_weight * lent[note_id]
+    return bonuses
+
+
 def _idf(total: int, df: int) -> float:
     """Lucene's BM25 IDF: like FTS5's, but never zero for a word in more than half the notes."""
     return math.log(1 + (total - df + 0.5) / (df + 0.5))
 
 
-def _common_term_scores(index: SearchIndex, plan: _Plan, config: RankConfig) -> dict[int, float]:
+def _common_term_scores(plan: _Plan) -> dict[int, float]:
     """BM25 (field-weighted, without length normalization) for the words FTS5 would weigh zero.
 
     In a small vault the domain's own words ("cache", "retry", "database") are in most notes, and
     FTS5's BM25 then ignores them entirely, titles included. Only done below a size where reading
     their postings is cheap; at scale such words are dropped (they barely separate notes).
     """
-    if not plan.common:
-        return {}
-    index.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.postings USING fts5vocab(main, fts, 'instance')")
-    marks = ",".join("?" * len(plan.common))
-    weighted: dict[tuple[int, str], float] = {}
-    for doc, term, col, count in index.conn.execute(
-        f"SELECT doc, term, col, count(*) FROM temp.postings WHERE term IN ({marks}) GROUP BY doc, term, col",
-        list(plan.common),
-    ):
-        weight = config.weights[FTS_COLUMNS.index(col)]
-        weighted[(doc, term)] = weighted.get((doc, term), 0.0) + weight * count
     scores: dict[int, float] = {}
-    for (doc, term), tf in weighted.items():
-        scores[doc] = scores.get(doc, 0.0) + plan.common[term] * tf * (BM25_K1 + 1) / (tf + BM25_K1)
+    for term in sorted(plan.common):
+        for doc, (tf, _) in sorted(plan.postings.get(term, {}).items()):
+            scores[doc] = scores.get(doc, 0.0) + plan.common[term] * tf * (BM25_K1 + 1) / (tf + BM25_K1)
     return scores
 
 
@@ -402,10 +511,10 @@ def _name_bonuses(plan: _Plan, names: _Names, config: RankConfig) -> dict[int, f
                 covered[rowid] = covered.get(rowid, 0.0) + weight
         if config.synonym_names and plan.expansion:  # "virtual nodes" answers "add a server"
             weight = config.synonym_weight * max(plan.idf.values())  # a group is worth 0.3 of the rarest word
-            by_group_stem = names.by_stem([s for group in plan.expansion for s in group])
+            by_member_stem = names.by_stem(sorted({s for group in plan.expansion for m in group for s in m}))
             for group in plan.expansion:
-                holders = sorted({rowid for stem in group for rowid in by_group_stem.get(stem, ())})
-                for rowid in holders:
+                holders = {r for m in group for r in set.intersection(*(by_member_stem.get(s, set()) for s in m))}
+                for rowid in sorted(holders):
                     covered[rowid] = covered.get(rowid, 0.0) + weight
         for rowid, weight in covered.items():
             bonuses[rowid] = config.name_bonus * weight / total

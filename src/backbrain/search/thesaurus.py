@@ -40,6 +40,16 @@ class Member:
     stems: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Match:
+    """A group the query brings in: the query stems that matched it and its other members, each a
+    tuple of stems that a note must all hold to hold the member (a phrase member's words need
+    not be adjacent: the browser's index keeps counts, not positions)."""
+
+    triggers: list[str]
+    members: list[tuple[str, ...]]
+
+
 class Thesaurus:
     """Groups of members; `expand` gives the words a query's matched members bring in."""
 
@@ -51,6 +61,10 @@ class Thesaurus:
             [Member(tuple(words), tuple(stems[w] for w in words)) for words in group if words] for group in texts
         ]
         self.groups = [group for group in self.groups if len(group) > 1]
+        self._by_stem: dict[str, list[int]] = {}  # stem -> the groups a member holding it is in
+        for number, group in enumerate(self.groups):
+            for stem in dict.fromkeys(s for member in group for s in member.stems if s):
+                self._by_stem.setdefault(stem, []).append(number)
 
     def expand(self, query_stems: set[str]) -> list[list[str]]:
         """Per group one of whose members the query holds whole, the words of its other members;
@@ -63,14 +77,38 @@ class Thesaurus:
                 continue
             words: list[str] = []
             for member, hit in zip(group, matched, strict=True):
-                if hit:
-                    continue
                 for word, stem in zip(member.words, member.stems, strict=True):
-                    if stem and stem not in seen and word not in STOP_WORDS:
+                    if not hit and stem and stem not in seen and word not in STOP_WORDS:
                         seen.add(stem)
                         words.append(word)
             if words:
                 found.append(words)
+        return found
+
+    def matches(self, query_stems: set[str]) -> list[Match]:
+        """Per group one of whose members the query holds whole: the query's stems that make up the
+        matched members, and the group's other members as stem tuples (stop words left out; a
+        member the query already holds, or an earlier group already brought in, is skipped)."""
+        found: list[Match] = []
+        seen: set[tuple[str, ...]] = set()
+        numbers = sorted({n for stem in query_stems for n in self._by_stem.get(stem, ())})
+        for group in (self.groups[n] for n in numbers):
+            matched = [all(s and s in query_stems for s in m.stems) for m in group]
+            if not any(matched):
+                continue
+            triggers = list(dict.fromkeys(s for m, hit in zip(group, matched, strict=True) if hit for s in m.stems))
+            members: list[tuple[str, ...]] = []
+            for member, hit in zip(group, matched, strict=True):
+                pairs = zip(member.words, member.stems, strict=True)
+                stems = tuple(dict.fromkeys(s for w, s in pairs if s and w not in STOP_WORDS))
+                if hit or not stems or set(stems) <= query_stems or stems in seen:
+                    continue
+                if len(member.words) > 1 and len(stems) < 2:
+                    continue  # "roll out" is not "roll": a phrase left with one word only triggers
+                seen.add(stems)
+                members.append(stems)
+            if members:
+                found.append(Match(triggers, members))
         return found
 
     def data(self) -> list[list[list[list[str]]]]:

@@ -217,6 +217,14 @@
     this.names = names;
     this.vocabulary = Array.from(this.nameWords.keys()).sort();
     this.total = this.notes.length;
+    this.partners = new Map();  // note -> notes it shares a graph-kind relation with (engine._graph_bonuses)
+    (data.graph || []).forEach(function (pair) {
+      [[pair[0], pair[1]], [pair[1], pair[0]]].forEach(function (e) {
+        var list = self.partners.get(e[0]) || [];
+        if (e[0] !== e[1] && list.indexOf(e[1]) < 0) list.push(e[1]);
+        self.partners.set(e[0], list);
+      });
+    });
     this.avgdl = this.total ? total / this.total : 1;
     this.terms = null;  // sorted stems, built on the first prefix query
   }
@@ -271,7 +279,9 @@
       ftsWords = rare;
     } else if (rare.length || total < s.commonPruneMinNotes) ftsWords = rare.length ? rare : kept;
     else { ftsWords = kept; namesOnly = true; }
-    return { words: ftsWords.filter(function (w) { return stem(w); }), common: common, idf: idf, tokens: tokens, namesOnly: namesOnly };
+    var rare = new Set(keptStems.filter(function (st) { return st && !isCommon(st); }));
+    return { words: ftsWords.filter(function (w) { return stem(w); }), common: common, idf: idf, tokens: tokens, namesOnly: namesOnly,
+             rare: rare, synonymsOf: new Map() };
   };
 
   // One "phrase" of the FTS5 query: the notes that hold it and the weighted count in each.
@@ -339,38 +349,66 @@
     return new Map(Array.from(scores.entries()).sort(function (a, b) { return a[0] - b[0]; }));
   };
 
-  // The thesaurus's groups this query brings in, as stems the index holds in at most `commonDf` of
-  // the notes (engine._expansion, thesaurus.Thesaurus.expand).
+  // The thesaurus's groups this query brings in, each a list of members (arrays of stems a note must
+  // all hold), the members whose rarest stem is in at most `commonDf` of the notes; fills
+  // plan.synonymsOf (query stem -> members). engine._expansion, thesaurus.Thesaurus.matches.
   Engine.prototype.expansion = function (plan) {
     var s = this.settings, self = this, queryStems = new Set(plan.tokens.map(stem).filter(Boolean));
-    var seen = new Set(queryStems), groups = [], limit = s.commonDf * Math.max(this.total, 1);
+    plan.idf.forEach(function (_, st) { queryStems.add(st); });
+    var seen = new Set(), groups = [], limit = s.commonDf * Math.max(this.total, 1);
     if (!s.synonymWeight) return groups;
     s.thesaurus.forEach(function (group) {
       var matched = group.map(function (m) { return m[1].every(function (st) { return st && queryStems.has(st); }); });
       if (!matched.some(Boolean)) return;
-      var stems = [];
+      var triggers = [];
+      group.forEach(function (m, i) { if (matched[i]) m[1].forEach(function (st) { if (triggers.indexOf(st) < 0) triggers.push(st); }); });
+      var members = [];
       group.forEach(function (m, i) {
-        if (matched[i]) return;
-        m[0].forEach(function (word, k) {
-          var st = m[1][k];
-          if (st && !seen.has(st) && !self.stopWords[word]) { seen.add(st); stems.push(st); }
-        });
+        var stems = [];
+        m[0].forEach(function (word, k) { var st = m[1][k]; if (st && !self.stopWords[word] && stems.indexOf(st) < 0) stems.push(st); });
+        var key = stems.join(" ");
+        if (matched[i] || !stems.length || stems.every(function (st) { return queryStems.has(st); }) || seen.has(key)) return;
+        if (m[0].length > 1 && stems.length < 2) return;  // "roll out" is not "roll"
+        seen.add(key);
+        members.push(stems);
       });
-      stems = stems.filter(function (st) { var df = self.df(st); return df > 0 && df <= limit; });
-      if (stems.length) groups.push(stems);
+      var kept = members.filter(function (m) {
+        var least = Math.min.apply(null, m.map(function (st) { return self.df(st); }));
+        return least > 0 && least <= limit;
+      });
+      triggers.forEach(function (st) { plan.synonymsOf.set(st, (plan.synonymsOf.get(st) || []).concat(kept)); });
+      if (kept.length) groups.push(kept);
     });
     return groups;
   };
 
-  // Each group scored as one term: weighted counts summed, saturated, times the IDF of the notes
-  // holding any of its stems, times `synonymWeight` (engine._synonym_scores).
+  // note -> weighted count of a member in each note holding all its stems, the scarcest stem's
+  // (engine._member_counts); with `mask`, a note counts 1 when every stem is in one of those columns.
+  Engine.prototype.memberCounts = function (member, mask) {
+    var self = this, maps = [];
+    for (var k = 0; k < member.length; k++) {
+      var p = self.postings.get(member[k]), m = new Map();
+      if (!p) return new Map();
+      p.docs.forEach(function (d, i) { var w = mask ? ((p.cols[i] & mask) ? 1 : 0) : p.all[i]; if (w > 0) m.set(d, w); });
+      maps.push(m);
+    }
+    var counts = new Map();
+    Array.from(maps[0].keys()).sort(function (a, b) { return a - b; }).forEach(function (d) {
+      var least = maps[0].get(d);
+      for (var k = 1; k < maps.length; k++) { if (!maps[k].has(d)) return; least = Math.min(least, maps[k].get(d)); }
+      counts.set(d, least);
+    });
+    return counts;
+  };
+
+  // Each group scored as one term: its members' weighted counts summed, saturated, times the IDF of
+  // the notes holding any member, times `synonymWeight` (engine._synonym_scores).
   Engine.prototype.synonymScores = function (groups) {
     var s = this.settings, self = this, scores = new Map(), total = Math.max(this.total, 1);
     groups.forEach(function (group) {
       var tfOf = new Map();
-      unique(group).sort().forEach(function (term) {
-        var p = self.postings.get(term);
-        if (p) p.docs.forEach(function (d, i) { tfOf.set(d, (tfOf.get(d) || 0) + p.all[i]); });
+      group.forEach(function (member) {
+        self.memberCounts(member, 0).forEach(function (tf, d) { tfOf.set(d, (tfOf.get(d) || 0) + tf); });
       });
       var idf = Math.log(1 + (total - tfOf.size + 0.5) / (tfOf.size + 0.5));
       Array.from(tfOf.keys()).sort(function (a, b) { return a - b; }).forEach(function (d) {
@@ -379,6 +417,49 @@
       });
     });
     return scores;
+  };
+
+  // The IDF-weighted share of the query's words a candidate holds in its key fields, a word counting
+  // `coverageSynonym` when only a synonym is there, times `coverageBonus` (engine._coverage_bonuses).
+  Engine.prototype.coverage = function (plan, candidates) {
+    var s = this.settings, self = this, bonuses = new Map(), concepts = new Map(), weightSum = 0;
+    if (!s.coverageBonus || plan.namesOnly) return bonuses;
+    plan.idf.forEach(function (w, st) {
+      if (self.total < s.commonPruneMinNotes || (!plan.common.has(st) && plan.rare.has(st))) { concepts.set(st, w); weightSum += w; }
+    });
+    if (!concepts.size || !candidates.size) return bonuses;
+    var mask = 0;
+    s.coverageColumns.forEach(function (c) { mask |= 1 << c; });
+    function holders(member) {
+      var found = new Set();
+      self.memberCounts(member, mask).forEach(function (_, d) { if (candidates.has(d)) found.add(d); });
+      return found;
+    }
+    var covered = new Map();
+    concepts.forEach(function (weight, st) {
+      var direct = holders([st]), bySynonym = new Set();
+      (plan.synonymsOf.get(st) || []).forEach(function (m) { holders(m).forEach(function (d) { if (!direct.has(d)) bySynonym.add(d); }); });
+      direct.forEach(function (d) { covered.set(d, (covered.get(d) || 0) + weight); });
+      bySynonym.forEach(function (d) { covered.set(d, (covered.get(d) || 0) + s.coverageSynonym * weight); });
+    });
+    Array.from(covered.keys()).sort(function (a, b) { return a - b; }).forEach(function (d) {
+      bonuses.set(d, s.coverageBonus * covered.get(d) / weightSum);
+    });
+    return bonuses;
+  };
+
+  // A relation partner of one of the `graphTop` best notes gains `graphWeight` times that note's share
+  // of the best score, if it matches the query itself (engine._graph_bonuses).
+  Engine.prototype.graphBonuses = function (scored) {
+    var s = this.settings, self = this, bonuses = new Map();
+    if (!s.graphWeight || !scored.size) return bonuses;
+    var top = Array.from(scored.entries()).sort(function (a, b) { return b[1] - a[1]; }).slice(0, s.graphTop);
+    var best = top[0][1] || 1, lent = new Map();
+    top.forEach(function (hit) {
+      (self.partners.get(hit[0]) || []).forEach(function (d) { lent.set(d, Math.max(lent.get(d) || 0, hit[1] / best)); });
+    });
+    lent.forEach(function (share, d) { if (scored.has(d)) bonuses.set(d, s.graphWeight * share); });
+    return bonuses;
   };
 
   Engine.prototype.nameBonuses = function (plan) {
@@ -397,7 +478,10 @@
         var weight = s.synonymWeight * top;
         plan.expansion.forEach(function (group) {
           var holders = new Set();
-          group.forEach(function (st) { var docs = self.nameTerms.get(st); if (docs) docs.forEach(function (d) { holders.add(d); }); });
+          group.forEach(function (member) {
+            var sets = member.map(function (st) { return self.nameTerms.get(st) || new Set(); });
+            sets[0].forEach(function (d) { if (sets.every(function (set) { return set.has(d); })) holders.add(d); });
+          });
           Array.from(holders).sort(function (a, b) { return a - b; }).forEach(function (d) { covered.set(d, (covered.get(d) || 0) + weight); });
         });
       }
@@ -453,16 +537,19 @@
     var scored = new Map();
     candidates.forEach(function (v, d) { scored.set(d, v / top * (s.typePrior[self.notes[d].type] || 1)); });
     this.nameBonuses(plan).forEach(function (bonus, d) { scored.set(d, (scored.get(d) || 0) + bonus); });
+    this.coverage(plan, candidates).forEach(function (bonus, d) { scored.set(d, (scored.get(d) || 0) + bonus); });
+    this.graphBonuses(scored).forEach(function (bonus, d) { scored.set(d, (scored.get(d) || 0) + bonus); });
     var ranked = Array.from(scored.entries()).sort(function (a, b) { return b[1] - a[1]; }).slice(0, limit);
     var stems = unique(plan.words.concat(parsed.prefixes).concat([].concat.apply([], parsed.phrases)).map(stem).filter(Boolean));
     plan.common.forEach(function (_, st) { if (stems.indexOf(st) < 0) stems.push(st); });
-    expansion.forEach(function (group) { group.forEach(function (st) { if (stems.indexOf(st) < 0) stems.push(st); }); });
+    var own = new Set(stems);  // the query's own words: a snippet window prefers them to synonyms
+    expansion.forEach(function (group) { group.forEach(function (m) { m.forEach(function (st) { if (stems.indexOf(st) < 0) stems.push(st); }); }); });
     result.stems = stems;
     result.prefixes = parsed.prefixes.map(stem);
     result.hits = ranked.map(function (r) {
       var note = self.notes[r[0]];
       return { id: note.id, title: note.title, type: note.type, slug: note.slug, score: Math.round(r[1] * 1e4) / 1e4,
-               snippet: self.snippet(r[0], stems, result.prefixes) };
+               snippet: self.snippet(r[0], stems, result.prefixes, own) };
     });
     if (Object.keys(result.corrections).length) {
       result.message = "Showing results for: " + Object.keys(result.corrections).map(function (k) { return k + " → " + result.corrections[k]; }).join(", ");
@@ -473,22 +560,27 @@
 
   // A window of the first snippet field (symptoms, summary, body) holding a query word, as
   // [{text, mark}] pieces; the caller builds text nodes and <mark> elements from them.
-  Engine.prototype.snippet = function (doc, stems, prefixes) {
+  Engine.prototype.snippet = function (doc, stems, prefixes, own) {
     var texts = this.notes[doc].snippets, want = Object.create(null), words = /[\p{L}\p{N}]+/gu;
     stems.forEach(function (st) { want[st] = true; });
     function matches(word) {
       var st = stem(word);
       return want[st] || prefixes.some(function (p) { return st.lastIndexOf(p, 0) === 0; });
     }
+    function worth(word) { return own && !own.has(stem(word)) ? 1 : 1000; }  // query words first, then synonyms
     for (var f = 0; f < texts.length; f++) {
       var text = texts[f], spans = [], m;
       words.lastIndex = 0;
-      while ((m = words.exec(text)) !== null) spans.push([m.index, m.index + m[0].length, matches(m[0])]);
+      while ((m = words.exec(text)) !== null) spans.push([m.index, m.index + m[0].length, matches(m[0]), matches(m[0]) ? worth(m[0]) : 0]);
       var hitsAt = spans.map(function (sp, i) { return sp[2] ? i : -1; }).filter(function (i) { return i >= 0; });
       if (!hitsAt.length) continue;
-      var best = 0, bestCount = -1;  // the 20-word window holding the most matches
+      var best = 0, bestCount = -1;  // the 20-word window
       hitsAt.forEach(function (h) {
-        var from = Math.max(0, h - 3), count = hitsAt.filter(function (k) { return k >= from && k < from + 20; }).length;
+        var from = Math.max(0, h - 3), count = 0, seen = new Set();  // the most distinct words, query words first
+        hitsAt.forEach(function (k) {
+          var st = stem(text.slice(spans[k][0], spans[k][1]));
+          if (k >= from && k < from + 20 && !seen.has(st)) { seen.add(st); count += spans[k][3]; }
+        });
         if (count > bestCount) { best = from; bestCount = count; }
       });
       var first = spans[best], last = spans[Math.min(spans.length, best + 20) - 1], pieces = [], at = first[0];
