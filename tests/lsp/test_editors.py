@@ -204,6 +204,42 @@ def test_completion_offers_only_valid_relation_targets_and_applies_cleanly(vault
     assert report["line"] == "Déjà vu ☕ [[cache-stampede]]"  # inserted at the right UTF-8 column
 
 
+def test_typing_a_link_opens_the_completion_menu_and_accepting_inserts_it(vault: Path):
+    report = run_neovim(
+        vault,
+        """
+        T.client()
+        local function menu()
+          return vim.tbl_map(function(item) return item.abbr end, vim.fn.complete_info({ "items" }).items)
+        end
+        T.type("GoVoilà ☕ [[")  -- the menu opens by itself (the LspAttach lines of the doc)
+        T.wait("the completion menu", function() return vim.fn.pumvisible() == 1 end)
+        T.report.opened = menu()
+        T.type("memcachd")  -- Neovim narrows the menu itself (completeopt fuzzy, from the doc)
+        T.wait("the narrowed menu", function()
+          T.report.menu = menu()
+          return vim.fn.pumvisible() == 1 and T.report.menu[1] == "Use Memcached"
+        end)
+        T.type("<C-n><C-y><Esc>")  -- select the first item, accept it
+        T.wait("the accepted item", function() return vim.api.nvim_get_current_line():find("]]") ~= nil end)
+        T.report.line = vim.api.nvim_get_current_line()
+        T.type("o[[cache-asid<C-x><C-o>")  -- an alias: ask the server again, as the doc says
+        T.wait("the alias menu", function() return vim.fn.pumvisible() == 1 end)
+        T.report.alias = menu()
+        T.type("<C-n><C-y><Esc>")
+        T.wait("the accepted alias", function() return vim.api.nvim_get_current_line():find("]]") ~= nil end)
+        T.report.alias_line = vim.api.nvim_get_current_line()
+        """,
+        CAFE,
+    )
+    assert {"Caching", "Cache stampede", "Café notes", "Use Redis"} <= set(report["opened"])
+    assert report["menu"][0] == "Use Memcached"
+    assert report["line"] == "Voilà ☕ [[use-memcached]]"
+    assert report["alias"] == ["Caching"] and report["alias_line"] == "[[caching]]"  # found by its alias
+    log = vault.parent / "nvim" / "state" / "nvim" / "lsp.log"  # Neovim files the server's stderr as ERROR
+    assert "Cancel notification" not in (log.read_text(encoding="utf-8") if log.exists() else "")
+
+
 def test_go_to_definition_and_the_backlinks_list(vault: Path):
     report = run_neovim(
         vault,

@@ -304,7 +304,17 @@ def _register_features(server: BackbrainServer) -> None:
     )  # fmt: skip
 
 
+class _LateCancels(logging.Filter):
+    """Editors cancel completions they no longer need, often after the answer went out; pygls warns
+    about each on stderr, and Neovim files every stderr line as an ERROR in its LSP log, one per
+    keystroke. Such a cancel is normal; other warnings still go through."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Cancel notification for unknown message id")
+
+
 def main(vault_dir: Path | None = None) -> None:
     """Serve the protocol on stdin/stdout until the client says exit."""
     logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("pygls.protocol.json_rpc").addFilter(_LateCancels())
     build_server(vault_dir).start_io()

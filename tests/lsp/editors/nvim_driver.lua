@@ -31,8 +31,23 @@ function M.client(bufnr)
   return found
 end
 
+--- Wait for `condition()`, letting Neovim's main loop run meanwhile (the scenario is a coroutine
+--- resumed by a timer): typed keys are processed, the completion menu opens, autocommands fire.
 function M.wait(what, condition)
-  assert(vim.wait(TIMEOUT, condition, 10), "timed out waiting for " .. what)
+  local deadline = vim.uv.hrtime() + TIMEOUT * 1e6
+  while not condition() do
+    assert(vim.uv.hrtime() < deadline, "timed out waiting for " .. what)
+    local scenario = coroutine.running()
+    vim.defer_fn(function()
+      coroutine.resume(scenario)
+    end, 10)
+    coroutine.yield()
+  end
+end
+
+--- Type `keys` as a user would (key notation, e.g. "o[[stamp<C-y>").
+function M.type(keys)
+  vim.api.nvim_feedkeys(vim.keycode(keys), "t", false)
 end
 
 --- Edit `path` (relative to the current folder) and return its buffer.
@@ -105,14 +120,16 @@ end
 
 --- Run `scenario(M)`, write the report (and any error with its traceback) and quit Neovim.
 function M.run(scenario)
-  local ok, err = xpcall(scenario, debug.traceback, M)
-  if not ok then
-    M.report.error = err
-  end
-  local file = assert(io.open(vim.env.BACKBRAIN_TEST_REPORT, "w"))
-  file:write(vim.json.encode(M.report))
-  file:close()
-  vim.cmd("qa!")
+  coroutine.wrap(function()
+    local ok, err = xpcall(scenario, debug.traceback, M)
+    if not ok then
+      M.report.error = err
+    end
+    local file = assert(io.open(vim.env.BACKBRAIN_TEST_REPORT, "w"))
+    file:write(vim.json.encode(M.report))
+    file:close()
+    vim.cmd("qa!")
+  end)()
 end
 
 return M
