@@ -21,24 +21,44 @@ def test_shipped_groups_are_well_formed() -> None:
     assert {"server", "node", "host", "instance", "remap", "rebalance", "downstream", "dependency"} <= set(members)
 
 
-def test_a_query_member_brings_in_the_other_members_words() -> None:
+def test_a_query_member_brings_in_the_other_members() -> None:
     from backbrain.search.query import stemmer
 
     query = "add a server without remapping most keys"
-    groups = thesaurus().expand(set(stemmer().stems(query.split())))
-    words = {w for group in groups for w in group}
-    assert {"node", "host", "rebalance", "move"} <= words
-    assert "server" not in words and "a" not in words  # the query's own words and stop words are not added
+    matches = thesaurus().matches(set(stemmer().stems(query.split())))
+    members = {m for match in matches for m in match.members}
+    assert {(s,) for s in stemmer().stems(["node", "host", "rebalance", "move"])} <= members
+    assert ("server",) not in members and ("a",) not in members  # the query's own words and stop words are not added
+    assert not any(match.exact for match in matches)  # synonyms, at the synonym weight
 
 
 def test_a_phrase_member_needs_all_its_words() -> None:
     from backbrain.search.query import stemmer
 
     thesaurus_ = Thesaurus([["charged twice", "duplicate payment"]])
-    assert thesaurus_.expand(set(stemmer().stems(["customers", "got", "charged", "twice"]))) == [
-        ["duplicate", "payment"]
-    ]
-    assert thesaurus_.expand(set(stemmer().stems(["charged"]))) == []
+    (match,) = thesaurus_.matches(set(stemmer().stems(["customers", "got", "charged", "twice"])))
+    assert match.members == [tuple(stemmer().stems(["duplicate", "payment"]))]
+    assert thesaurus_.matches(set(stemmer().stems(["charged"]))) == []
+
+
+def test_an_abbreviation_searches_its_long_form_but_not_the_reverse() -> None:
+    from backbrain.search.query import stemmer
+
+    thesaurus_ = Thesaurus([], abbreviations=[("txn", "transaction")], variants=[["failover", "fail-over"]])
+    (match,) = thesaurus_.matches({"txn"})
+    assert match.exact and match.members == [tuple(stemmer().stems(["transaction"]))]
+    assert thesaurus_.matches(set(stemmer().stems(["transaction"]))) == []  # code says "txn"; prose does not
+    (match,) = thesaurus_.matches(set(stemmer().stems(["fail", "over"])))
+    assert match.exact and match.members == [tuple(stemmer().stems(["failover"]))]
+
+
+def test_prod_finds_the_note_that_says_production(tmp_path: Path) -> None:
+    root = make_search_vault(tmp_path)
+    (root / "notes" / "runbook.md").write_text("# Production runbook\n\nWhat to check first.\n", encoding="utf-8")
+    (root / "notes" / "prod.md").write_text("# Stage names\n\nWe say prod once here.\n", encoding="utf-8")
+    done = run_cli("search", "prod", "--vault", str(root), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert {r["id"] for r in json.loads(done.stdout)["results"]} == {"runbook", "prod"}  # not only "prod" itself
 
 
 def test_vault_synonyms_extend_the_search(tmp_path: Path) -> None:

@@ -154,6 +154,7 @@ def settings(synonyms: Iterable[Iterable[str]] = ()) -> dict[str, Any]:
     from backbrain.search.thesaurus import thesaurus
 
     rank = RankConfig()
+    groups = thesaurus(tuple(tuple(group) for group in synonyms))
     return {
         "columns": list(FTS_COLUMNS),
         "weights": list(rank.weights),
@@ -181,7 +182,9 @@ def settings(synonyms: Iterable[Iterable[str]] = ()) -> dict[str, Any]:
         "coverageSynonym": rank.coverage_synonym,
         "graphWeight": rank.graph_weight,
         "graphTop": rank.graph_top,
-        "thesaurus": thesaurus(tuple(tuple(group) for group in synonyms)).data(),
+        "thesaurus": groups.data(),
+        "thesaurusExact": groups.exact,
+        "thesaurusOneWay": groups.one_way,
     }
 
 

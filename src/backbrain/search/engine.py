@@ -166,6 +166,7 @@ class _Plan:
     names_only: bool = False  # match the words in titles and aliases only
     rare: set[str] = field(default_factory=set)  # stems in at most `common_df` of the notes
     expansion: list[list[tuple[str, ...]]] = field(default_factory=list)  # thesaurus groups' members
+    expansion_weights: list[float] = field(default_factory=list)  # per group: synonym weight, or 1 (equivalents)
     synonyms_of: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)  # query stem -> members
     postings: dict[str, dict[int, tuple[float, int]]] = field(default_factory=dict)  # engine.Postings
 
@@ -292,6 +293,7 @@ def _expansion(index: SearchIndex, plan: _Plan, names: _Names, config: RankConfi
             plan.synonyms_of.setdefault(trigger, []).extend(kept)
         if kept:
             groups.append(kept)
+            plan.expansion_weights.append(1.0 if match.exact else config.synonym_weight)
     return groups
 
 
@@ -340,7 +342,7 @@ def _synonym_scores(plan: _Plan, names: _Names, config: RankConfig) -> dict[int,
     notes holding any of them, times `synonym_weight`."""
     total = max(names.total, 1)
     scores: dict[int, float] = {}
-    for group in plan.expansion:
+    for group, weight in zip(plan.expansion, plan.expansion_weights, strict=True):
         tf_of: dict[int, float] = {}
         for member in group:
             for doc, tf in _member_counts(member, plan.postings).items():
@@ -348,7 +350,7 @@ def _synonym_scores(plan: _Plan, names: _Names, config: RankConfig) -> dict[int,
         idf = _idf(total, len(tf_of))
         for doc in sorted(tf_of):
             tf = tf_of[doc]
-            scores[doc] = scores.get(doc, 0.0) + config.synonym_weight * idf * tf * (BM25_K1 + 1) / (tf + BM25_K1)
+            scores[doc] = scores.get(doc, 0.0) + weight * idf * tf * (BM25_K1 + 1) / (tf + BM25_K1)
     return scores
 
 
@@ -510,12 +512,12 @@ def _name_bonuses(plan: _Plan, names: _Names, config: RankConfig) -> dict[int, f
             for rowid in sorted(by_stem.get(stem, ())):
                 covered[rowid] = covered.get(rowid, 0.0) + weight
         if config.synonym_names and plan.expansion:  # "virtual nodes" answers "add a server"
-            weight = config.synonym_weight * max(plan.idf.values())  # a group is worth 0.3 of the rarest word
+            rarest = max(plan.idf.values())  # a group is worth its weight times the rarest word
             by_member_stem = names.by_stem(sorted({s for group in plan.expansion for m in group for s in m}))
-            for group in plan.expansion:
+            for group, weight in zip(plan.expansion, plan.expansion_weights, strict=True):
                 holders = {r for m in group for r in set.intersection(*(by_member_stem.get(s, set()) for s in m))}
                 for rowid in sorted(holders):
-                    covered[rowid] = covered.get(rowid, 0.0) + weight
+                    covered[rowid] = covered.get(rowid, 0.0) + weight * rarest
         for rowid, weight in covered.items():
             bonuses[rowid] = config.name_bonus * weight / total
     tokens = [s for s in stemmer().stems(plan.tokens) if s]

@@ -19,6 +19,7 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from backbrain.search.query import STOP_WORDS, stemmer, words_of
 
@@ -26,10 +27,24 @@ SHIPPED = Path(__file__).with_name("thesaurus.toml")
 
 
 @functools.cache
+def _shipped() -> dict[str, Any]:
+    """thesaurus.toml (part of the package, so a broken file is a bug, not input)."""
+    return tomllib.loads(SHIPPED.read_text(encoding="utf-8"))
+
+
 def shipped_groups() -> tuple[tuple[str, ...], ...]:
-    """The groups in thesaurus.toml (part of the package, so a broken file is a bug, not input)."""
-    data = tomllib.loads(SHIPPED.read_text(encoding="utf-8"))
-    return tuple(tuple(group) for group in data["groups"])
+    """The synonym groups in thesaurus.toml."""
+    return tuple(tuple(group) for group in _shipped()["synonyms"]["groups"])
+
+
+def shipped_abbreviations() -> tuple[tuple[str, str], ...]:
+    """(short form, long form) pairs: the short form searches the long one, not the other way."""
+    return tuple(_shipped()["abbreviations"].items())
+
+
+def shipped_variants() -> tuple[tuple[str, ...], ...]:
+    """Groups of one word written several ways."""
+    return tuple(tuple(group) for group in _shipped()["variants"]["groups"])
 
 
 @dataclass(frozen=True)
@@ -48,42 +63,32 @@ class Match:
 
     triggers: list[str]
     members: list[tuple[str, ...]]
+    exact: bool = False  # an equivalents group: searched at the full weight of the query's word
 
 
 class Thesaurus:
     """Groups of members; `expand` gives the words a query's matched members bring in."""
 
-    def __init__(self, groups: Iterable[Iterable[str]]) -> None:
-        texts = [[words_of(member) for member in group] for group in groups]
+    def __init__(
+        self,
+        groups: Iterable[Iterable[str]],
+        abbreviations: Iterable[tuple[str, str]] = (),
+        variants: Iterable[Iterable[str]] = (),
+    ) -> None:
+        one_way = [[words_of(short), words_of(long)] for short, long in abbreviations]
+        exact = one_way + [[words_of(member) for member in group] for group in variants]
+        texts = exact + [[words_of(member) for member in group] for group in groups]
         vocabulary = sorted({w for group in texts for words in group for w in words})
         stems = dict(zip(vocabulary, stemmer().stems(vocabulary), strict=True))
-        self.groups: list[list[Member]] = [
-            [Member(tuple(words), tuple(stems[w] for w in words)) for words in group if words] for group in texts
-        ]
-        self.groups = [group for group in self.groups if len(group) > 1]
+        built = [[Member(tuple(words), tuple(stems[w] for w in words)) for words in group if words] for group in texts]
+        kept = [number for number, group in enumerate(built) if len(group) > 1]
+        self.groups: list[list[Member]] = [built[n] for n in kept]
+        self.exact = sum(1 for n in kept if n < len(exact))  # the first `exact` groups: full weight
+        self.one_way = sum(1 for n in kept if n < len(one_way))  # the first `one_way`: only member 0 triggers
         self._by_stem: dict[str, list[int]] = {}  # stem -> the groups a member holding it is in
         for number, group in enumerate(self.groups):
             for stem in dict.fromkeys(s for member in group for s in member.stems if s):
                 self._by_stem.setdefault(stem, []).append(number)
-
-    def expand(self, query_stems: set[str]) -> list[list[str]]:
-        """Per group one of whose members the query holds whole, the words of its other members;
-        stop words and words whose stem the query (or an earlier group) has are left out."""
-        found: list[list[str]] = []
-        seen = set(query_stems)
-        for group in self.groups:
-            matched = [all(s and s in query_stems for s in m.stems) for m in group]
-            if not any(matched):
-                continue
-            words: list[str] = []
-            for member, hit in zip(group, matched, strict=True):
-                for word, stem in zip(member.words, member.stems, strict=True):
-                    if not hit and stem and stem not in seen and word not in STOP_WORDS:
-                        seen.add(stem)
-                        words.append(word)
-            if words:
-                found.append(words)
-        return found
 
     def matches(self, query_stems: set[str]) -> list[Match]:
         """Per group one of whose members the query holds whole: the query's stems that make up the
@@ -92,8 +97,10 @@ class Thesaurus:
         found: list[Match] = []
         seen: set[tuple[str, ...]] = set()
         numbers = sorted({n for stem in query_stems for n in self._by_stem.get(stem, ())})
-        for group in (self.groups[n] for n in numbers):
+        for number, group in ((n, self.groups[n]) for n in numbers):
             matched = [all(s and s in query_stems for s in m.stems) for m in group]
+            if number < self.one_way:
+                matched = [matched[0], *(False for _ in group[1:])]
             if not any(matched):
                 continue
             triggers = list(dict.fromkeys(s for m, hit in zip(group, matched, strict=True) if hit for s in m.stems))
@@ -108,7 +115,7 @@ class Thesaurus:
                 seen.add(stems)
                 members.append(stems)
             if members:
-                found.append(Match(triggers, members))
+                found.append(Match(triggers, members, number < self.exact))
         return found
 
     def data(self) -> list[list[list[list[str]]]]:
@@ -119,4 +126,4 @@ class Thesaurus:
 @functools.lru_cache(maxsize=8)
 def thesaurus(extra: tuple[tuple[str, ...], ...] = ()) -> Thesaurus:
     """The shipped groups plus a vault's own (from backbrain.toml's [search] synonyms)."""
-    return Thesaurus([*shipped_groups(), *extra])
+    return Thesaurus([*shipped_groups(), *extra], shipped_abbreviations(), shipped_variants())

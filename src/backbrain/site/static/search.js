@@ -356,9 +356,11 @@
     var s = this.settings, self = this, queryStems = new Set(plan.tokens.map(stem).filter(Boolean));
     plan.idf.forEach(function (_, st) { queryStems.add(st); });
     var seen = new Set(), groups = [], limit = s.commonDf * Math.max(this.total, 1);
+    plan.expansionWeights = [];
     if (!s.synonymWeight) return groups;
-    s.thesaurus.forEach(function (group) {
+    s.thesaurus.forEach(function (group, number) {
       var matched = group.map(function (m) { return m[1].every(function (st) { return st && queryStems.has(st); }); });
+      if (number < s.thesaurusOneWay) matched = matched.map(function (hit, i) { return i === 0 && hit; });  // abbreviations
       if (!matched.some(Boolean)) return;
       var triggers = [];
       group.forEach(function (m, i) { if (matched[i]) m[1].forEach(function (st) { if (triggers.indexOf(st) < 0) triggers.push(st); }); });
@@ -377,7 +379,7 @@
         return least > 0 && least <= limit;
       });
       triggers.forEach(function (st) { plan.synonymsOf.set(st, (plan.synonymsOf.get(st) || []).concat(kept)); });
-      if (kept.length) groups.push(kept);
+      if (kept.length) { groups.push(kept); plan.expansionWeights.push(number < s.thesaurusExact ? 1 : s.synonymWeight); }
     });
     return groups;
   };
@@ -402,10 +404,10 @@
   };
 
   // Each group scored as one term: its members' weighted counts summed, saturated, times the IDF of
-  // the notes holding any member, times `synonymWeight` (engine._synonym_scores).
-  Engine.prototype.synonymScores = function (groups) {
+  // the notes holding any member, times the group's weight: `synonymWeight`, or 1 for abbreviations and variants (engine._synonym_scores).
+  Engine.prototype.synonymScores = function (groups, weights) {
     var s = this.settings, self = this, scores = new Map(), total = Math.max(this.total, 1);
-    groups.forEach(function (group) {
+    groups.forEach(function (group, g) {
       var tfOf = new Map();
       group.forEach(function (member) {
         self.memberCounts(member, 0).forEach(function (tf, d) { tfOf.set(d, (tfOf.get(d) || 0) + tf); });
@@ -413,7 +415,7 @@
       var idf = Math.log(1 + (total - tfOf.size + 0.5) / (tfOf.size + 0.5));
       Array.from(tfOf.keys()).sort(function (a, b) { return a - b; }).forEach(function (d) {
         var tf = tfOf.get(d);
-        scores.set(d, (scores.get(d) || 0) + s.synonymWeight * idf * tf * (s.k1 + 1) / (tf + s.k1));
+        scores.set(d, (scores.get(d) || 0) + weights[g] * idf * tf * (s.k1 + 1) / (tf + s.k1));
       });
     });
     return scores;
@@ -475,8 +477,8 @@
       if (s.synonymNames && plan.expansion && plan.expansion.length) {  // "virtual nodes" answers "add a server"
         var top = 0;
         plan.idf.forEach(function (w) { if (w > top) top = w; });
-        var weight = s.synonymWeight * top;
-        plan.expansion.forEach(function (group) {
+        plan.expansion.forEach(function (group, g) {
+          var weight = plan.expansionWeights[g] * top;
           var holders = new Set();
           group.forEach(function (member) {
             var sets = member.map(function (st) { return self.nameTerms.get(st) || new Set(); });
@@ -530,7 +532,7 @@
     var candidates = phrases.length ? this.bm25(phrases, plan.namesOnly) : new Map();
     this.commonScores(plan.common).forEach(function (extra, d) { candidates.set(d, (candidates.get(d) || 0) + extra); });
     var expansion = plan.expansion = plan.namesOnly ? [] : this.expansion(plan);
-    this.synonymScores(expansion).forEach(function (extra, d) { candidates.set(d, (candidates.get(d) || 0) + extra); });
+    this.synonymScores(expansion, plan.expansionWeights || []).forEach(function (extra, d) { candidates.set(d, (candidates.get(d) || 0) + extra); });
     var top = 0, self = this;
     candidates.forEach(function (v) { if (v > top) top = v; });
     top = top || 1;
