@@ -62,3 +62,20 @@ def test_ordered_map_finishes_in_this_process_when_a_worker_dies() -> None:
     assert list(parallel.ordered_map(double_or_die, list(range(100)), min_items=10, chunksize=5)) == [
         i * 2 for i in range(100)
     ]
+
+
+def slow_square(item: int) -> int:
+    import time
+
+    time.sleep(0.05)
+    return item * item
+
+
+def test_a_caller_that_stops_early_does_not_wait_for_the_rest() -> None:
+    import time
+
+    started = time.perf_counter()
+    stream = parallel.ordered_map(slow_square, list(range(400)), min_items=10, chunksize=1)
+    assert [next(stream) for _ in range(3)] == [0, 1, 4]
+    stream.close()
+    assert time.perf_counter() - started < 5  # all 400 would take 10 s on two workers

@@ -60,13 +60,15 @@ def ordered_map(fn: Callable[[T], R], items: Sequence[T], *, min_items: int, chu
         yield from map(fn, items)
         return
     done = 0
-    with _pool(workers) as pool:
-        try:
-            for result in pool.map(fn, items, chunksize=chunksize):
-                yield result
-                done += 1
-        except BrokenProcessPool:
-            yield from map(fn, items[done:])  # a worker died: the rest is done here
+    pool = _pool(workers)
+    try:
+        for result in pool.map(fn, items, chunksize=chunksize):
+            yield result
+            done += 1
+    except BrokenProcessPool:
+        yield from map(fn, items[done:])  # a worker died: the rest is done here
+    finally:  # also when the caller stops early: chunks not started yet are dropped, not computed
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
