@@ -205,9 +205,9 @@ def _replay(root: Path, data: dict[str, object]) -> int:
         old, new = item.get("old"), item.get("new")
         try:
             relative_parts(path, root)  # an intent is vault data: it never names a file outside
-        except UnsafePathError:
+            current = _read(path)
+        except (UnsafePathError, OSError):  # outside, a folder, unreadable: not a file it planned on
             continue
-        current = _read(path)
         as_planned = current is None if old is None else current is not None and _sha(current) == old
         if not as_planned:
             continue  # already done, or changed since: never overwrite what we did not plan on
