@@ -84,3 +84,19 @@ def test_the_held_out_set_is_left_out_when_tuning(monkeypatch: pytest.MonkeyPatc
         bench.main(["--set", "held-out"])
     with pytest.raises(SystemExit):
         bench.main(["--queries", str(bench.HELD_OUT)])
+
+
+def test_set_held_out_scores_the_held_out_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What the lead runs, on a stand-in file (the real one is never read by the tuning agent)."""
+    monkeypatch.delenv("BACKBRAIN_EVAL_TUNING_ONLY", raising=False)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    stand_in = tmp_path / "heldout-stand-in.yaml"
+    stand_in.write_text("queries:\n  - query: circuit breaker\n    expect: [circuit-breaker]\n", encoding="utf-8")
+    bench = load_bench()
+    monkeypatch.setattr(bench, "HELD_OUT_SETS", {"held-out: stand-in": stand_in})
+    assert bench.main(["--set", "held-out"]) == 0
+    out = capsys.readouterr().out
+    assert "held-out: stand-in: 1 queries" in out and "queries.yaml" not in out
+    assert "shipped ranking                            1.000     1.000" in out
