@@ -10,7 +10,8 @@ import pytest
 from conftest import run_cli
 from searchhelpers import make_search_vault
 
-from backbrain.search.thesaurus import Thesaurus, shipped_groups, thesaurus
+from backbrain.search.query import stemmer
+from backbrain.search.thesaurus import Thesaurus, shipped_abbreviations, shipped_groups, thesaurus
 
 
 def test_shipped_groups_are_well_formed() -> None:
@@ -21,9 +22,22 @@ def test_shipped_groups_are_well_formed() -> None:
     assert {"server", "node", "host", "instance", "remap", "rebalance", "downstream", "dependency"} <= set(members)
 
 
-def test_a_query_member_brings_in_the_other_members() -> None:
-    from backbrain.search.query import stemmer
+def test_a_word_is_a_synonym_in_one_group_only() -> None:
+    """Every member pulls in every other, so a word in two synonym groups would join them (and a word
+    whose stem collides with another word's, "messaging" and "message", would pull in the wrong one)."""
+    thesaurus_ = thesaurus()
+    groups_of: dict[str, set[int]] = {}
+    for number, group in enumerate(thesaurus_.groups[thesaurus_.exact :]):
+        for member in group:
+            if len(member.stems) == 1:
+                groups_of.setdefault(member.stems[0], set()).add(number)
+    assert {stem: n for stem, n in groups_of.items() if len(n) > 1} == {}
+    assert thesaurus_.one_way == len(shipped_abbreviations()) and thesaurus_.exact > thesaurus_.one_way
+    for short, long in shipped_abbreviations():
+        assert stemmer().stems([short]) != stemmer().stems(long.split()[:1]), short
 
+
+def test_a_query_member_brings_in_the_other_members() -> None:
     query = "add a server without remapping most keys"
     matches = thesaurus().matches(set(stemmer().stems(query.split())))
     members = {m for match in matches for m in match.members}
@@ -33,8 +47,6 @@ def test_a_query_member_brings_in_the_other_members() -> None:
 
 
 def test_a_phrase_member_needs_all_its_words() -> None:
-    from backbrain.search.query import stemmer
-
     thesaurus_ = Thesaurus([["charged twice", "duplicate payment"]])
     (match,) = thesaurus_.matches(set(stemmer().stems(["customers", "got", "charged", "twice"])))
     assert match.members == [tuple(stemmer().stems(["duplicate", "payment"]))]
@@ -42,8 +54,6 @@ def test_a_phrase_member_needs_all_its_words() -> None:
 
 
 def test_an_abbreviation_searches_its_long_form_but_not_the_reverse() -> None:
-    from backbrain.search.query import stemmer
-
     thesaurus_ = Thesaurus([], abbreviations=[("txn", "transaction")], variants=[["failover", "fail-over"]])
     (match,) = thesaurus_.matches({"txn"})
     assert match.exact and match.members == [tuple(stemmer().stems(["transaction"]))]
