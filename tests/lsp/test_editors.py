@@ -78,7 +78,7 @@ def run_neovim(vault: Path, scenario: str, open_rel: str, config: str | None = N
     init = work / "init.lua"
     init.write_text(config if config is not None else neovim_config("vim.lsp.enable"), encoding="utf-8")
     script = work / "scenario.lua"
-    script.write_text(f"local T = dofile([[{DRIVER}]])\nT.run(function(T)\n{scenario}\nend)\n", encoding="utf-8")
+    script.write_text(f"return function(T)\n{scenario}\nend\n", encoding="utf-8")
     report = work / "report.json"
     env = {k: v for k, v in os.environ.items() if k != "BACKBRAIN_VAULT"}
     env.update(
@@ -88,7 +88,8 @@ def run_neovim(vault: Path, scenario: str, open_rel: str, config: str | None = N
         XDG_STATE_HOME=str(work / "state"),
         BACKBRAIN_TEST_REPORT=str(report),
     )
-    command = [str(NVIM), "--headless", "-n", "-i", "NONE", "-u", str(init), "-c", f"luafile {script}", open_rel]
+    start = f"lua dofile([[{DRIVER}]]).main([[{script}]])"
+    command = [str(NVIM), "--headless", "-n", "-i", "NONE", "-u", str(init), "-c", start, open_rel]
     done = subprocess.run(command, cwd=vault, env=env, capture_output=True, text=True, timeout=60)
     log = work / "state" / "nvim" / "lsp.log"
     context = f"\nnvim: {done.stdout}{done.stderr}\nlsp.log: {log.read_text()[-3000:] if log.exists() else ''}"
@@ -270,6 +271,40 @@ def test_go_to_definition_and_the_backlinks_list(vault: Path):
         (CAFE, "[[caching#Solution]]."),  # columns right after 'Café ☕ — '
         (CAFE, "[[caching]] and [[cach"),
     ]
+
+
+def test_hover_the_outline_and_workspace_symbols(vault: Path):
+    report = run_neovim(
+        vault,
+        """
+        T.client()
+        T.cursor("[[caching]]", 3)
+        vim.lsp.buf.hover()
+        local function floating()
+          for _, win in ipairs(vim.api.nvim_list_wins()) do
+            if vim.api.nvim_win_get_config(win).relative ~= "" then
+              return vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(win), 0, -1, false)
+            end
+          end
+        end
+        T.wait("the hover window", function() return floating() ~= nil end)
+        T.report.hover = table.concat(floating(), " ")
+        local function listed(call)
+          local items
+          call({ on_list = function(list) items = list.items end })
+          T.wait("the list", function() return items ~= nil end)
+          return vim.tbl_map(function(item) return item.text end, items)
+        end
+        vim.cmd.edit("01_patterns/caching.md")
+        T.client()
+        T.report.outline = listed(function(options) vim.lsp.buf.document_symbol(options) end)
+        T.report.symbols = listed(function(options) vim.lsp.buf.workspace_symbol("stampede", options) end)
+        """,
+        CAFE,
+    )
+    assert "Caching" in report["hover"] and "pattern" in report["hover"] and "Keep hot reads close." in report["hover"]
+    assert any("Solution" in entry for entry in report["outline"])
+    assert any("Cache stampede" in entry for entry in report["symbols"])
 
 
 def test_rename_a_note_across_the_vault_in_one_edit(vault: Path):

@@ -118,18 +118,32 @@ function M.buffer_has(path, line)
     and vim.tbl_contains(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), line)
 end
 
---- Run `scenario(M)`, write the report (and any error with its traceback) and quit Neovim.
+--- Write the report (with the error and its traceback, if any) and quit Neovim.
+local function finish(err)
+  M.report.error = err
+  local file = assert(io.open(vim.env.BACKBRAIN_TEST_REPORT, "w"))
+  file:write(vim.json.encode(M.report))
+  file:close()
+  vim.cmd("qa!")
+end
+
+--- Run `scenario(M)` as a coroutine (see M.wait), then finish.
 function M.run(scenario)
   coroutine.wrap(function()
     local ok, err = xpcall(scenario, debug.traceback, M)
-    if not ok then
-      M.report.error = err
-    end
-    local file = assert(io.open(vim.env.BACKBRAIN_TEST_REPORT, "w"))
-    file:write(vim.json.encode(M.report))
-    file:close()
-    vim.cmd("qa!")
+    finish(not ok and err or nil)
   end)()
+end
+
+--- Load the scenario file (`return function(T) ... end`) and run it; a scenario that does not
+--- compile is reported like one that fails, instead of leaving Neovim waiting.
+function M.main(path)
+  local chunk, err = loadfile(path)
+  if chunk == nil then
+    finish(err)
+  else
+    M.run(chunk())
+  end
 end
 
 return M
