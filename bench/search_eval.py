@@ -155,6 +155,7 @@ def ablations() -> dict[str, Any]:
         "no coverage bonus": dataclasses.replace(base, coverage_bonus=0.0),
         "coverage: no synonyms": dataclasses.replace(base, coverage_synonym=0.0),
         "no graph bonus": dataclasses.replace(base, graph_weight=0.0),
+        "no superseded prior": dataclasses.replace(base, superseded_prior=1.0),
     }
 
 

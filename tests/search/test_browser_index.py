@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from backbrain.core.location import starter_root
 from backbrain.core.vault import load_vault
-from backbrain.search.browser import _TOKEN, Tokens, entry_json, graph_pairs, index_json, relation_texts
+from backbrain.search.browser import _TOKEN, Tokens, entry_json, graph, index_json, relation_texts
 from backbrain.search.store import FTS_COLUMNS, SearchIndex
 
 
@@ -63,19 +63,23 @@ def test_relation_text_is_the_index_relation_text(starter_index: SearchIndex) ->
     assert relations == stored
 
 
-def test_the_graph_pairs_are_the_index_edges_the_graph_bonus_reads(starter_index: SearchIndex) -> None:
+def test_the_graph_is_the_index_edges_the_ranking_reads(starter_index: SearchIndex) -> None:
     from backbrain.search.engine import GRAPH_KINDS
     from backbrain.site.searchdata import ordered_ids
 
     vault = load_vault(starter_root())
     ids = ordered_ids(vault)
-    pairs = {(ids[a], ids[b]) for a, b in graph_pairs(vault, ids)}
+    edges = graph(vault, ids)
+    pairs = {(ids[a], ids[b]) for a, b in edges["mitigates"]}
     marks = ",".join("?" * len(GRAPH_KINDS))
     sql = f"SELECT source, target FROM edges WHERE kind IN ({marks}) AND source != target"
     stored = set(starter_index.conn.execute(sql, GRAPH_KINDS).fetchall())
     assert pairs == stored
     assert ("circuit-breaker", "cascading-failures") in pairs  # a pattern and the failure it mitigates
-    assert json.loads(index_json([], graph=[[0, 1]]))["graph"] == [[0, 1]]
+    superseded = {ids[i] for i in edges["superseded"]}
+    sql = "SELECT DISTINCT target FROM edges WHERE kind = 'supersedes'"
+    assert superseded == {row[0] for row in starter_index.conn.execute(sql)} == {"in-process-cache-per-instance"}
+    assert json.loads(index_json([], edges=edges))["graph"] == edges
 
 
 def test_index_json_carries_the_ranking_settings() -> None:

@@ -99,3 +99,20 @@ def test_a_top_hit_lifts_the_pattern_that_mitigates_it(tmp_path: Path) -> None:
     without = _ids(root, "queue overflow", dataclasses.replace(RankConfig(), graph_weight=0.0))
     assert without[:3] == ["queue-overflow", "unrelated", "spillway"]
     assert _ids(root, "queue overflow")[:3] == ["queue-overflow", "spillway", "unrelated"]
+
+
+def test_a_superseded_decision_comes_after_the_one_in_force(tmp_path: Path) -> None:
+    text = "Cache hot reads close to the service. "
+    root = write_vault(
+        tmp_path / "vault",
+        {
+            "03_decisions/local-cache.md": _note("Local cache per instance", "decision", text * 3 + FILLER),
+            "03_decisions/shared-cache.md": _note(
+                "Shared cache tier", "decision", text * 2 + FILLER, supersedes="[local-cache]"
+            ),
+            **_fillers(10),
+        },
+    )
+    without = _ids(root, "cache hot reads", dataclasses.replace(RankConfig(), superseded_prior=1.0))
+    assert without[:2] == ["local-cache", "shared-cache"]
+    assert _ids(root, "cache hot reads")[:2] == ["shared-cache", "local-cache"]

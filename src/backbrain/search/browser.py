@@ -129,22 +129,18 @@ def entry_json(note: Note, config: Config, relations: str, slug: str, tokens: To
     return json.dumps(note_entry(note, config, relations, slug, tokens), ensure_ascii=False, separators=(",", ":"))
 
 
-def graph_pairs(vault: Vault, ids: list[str]) -> list[list[int]]:
-    """The typed relations whose partners lift each other in the ranking (engine.GRAPH_KINDS), as
-    [source, target] positions in `ids` (the order of the index's notes): the edges table the
-    CLI's graph bonus reads, in a few bytes per edge."""
+def graph(vault: Vault, ids: list[str]) -> dict[str, list[Any]]:
+    """What the ranking reads from the edges table, by positions in `ids` (the order of the index's
+    notes), a few bytes per edge: "mitigates", the [source, target] pairs whose partners lift each
+    other (engine.GRAPH_KINDS, engine._graph_bonuses); "superseded", the notes a `supersedes`
+    relation replaces (engine._superseded)."""
     from backbrain.search.engine import GRAPH_KINDS
 
     position = {note_id: i for i, note_id in enumerate(ids)}
-    pairs = {
-        (position[edge.source], position[edge.target])
-        for edge in vault.edges
-        if edge.kind in GRAPH_KINDS
-        and edge.source != edge.target
-        and edge.source in position
-        and edge.target in position
-    }
-    return [list(pair) for pair in sorted(pairs)]
+    edges = [e for e in vault.edges if e.source != e.target and e.source in position and e.target in position]
+    pairs = {(position[e.source], position[e.target]) for e in edges if e.kind in GRAPH_KINDS}
+    superseded = {position[e.target] for e in edges if e.kind == "supersedes"}
+    return {"mitigates": [list(pair) for pair in sorted(pairs)], "superseded": sorted(superseded)}
 
 
 def settings(synonyms: Iterable[Iterable[str]] = ()) -> dict[str, Any]:
@@ -182,17 +178,25 @@ def settings(synonyms: Iterable[Iterable[str]] = ()) -> dict[str, Any]:
         "coverageSynonym": rank.coverage_synonym,
         "graphWeight": rank.graph_weight,
         "graphTop": rank.graph_top,
+        "supersededPrior": rank.superseded_prior,
         "thesaurus": groups.data(),
         "thesaurusExact": groups.exact,
         "thesaurusOneWay": groups.one_way,
     }
 
 
-def index_json(entries: list[str], synonyms: Iterable[Iterable[str]] = (), graph: list[list[int]] | None = None) -> str:
+def index_json(
+    entries: list[str], synonyms: Iterable[Iterable[str]] = (), edges: dict[str, list[Any]] | None = None
+) -> str:
     """The whole index from pre-serialized entries (an incremental build re-serializes only the
-    notes that changed), with the ranking settings and the relation graph (`graph_pairs`) in front."""
+    notes that changed), with the ranking settings and the edges the ranking reads (`graph`) in front."""
     head = json.dumps(
-        {"v": FORMAT_VERSION, "fields": ENTRY_FIELDS, "settings": settings(synonyms), "graph": graph or []},
+        {
+            "v": FORMAT_VERSION,
+            "fields": ENTRY_FIELDS,
+            "settings": settings(synonyms),
+            "graph": edges or {"mitigates": [], "superseded": []},
+        },
         separators=(",", ":"),
     )
     return head[:-1] + ',"notes":[' + ",".join(entries) + "]}"

@@ -57,6 +57,7 @@ class RankConfig:
     graph_weight: float = 0.2  # a top hit's partner (below) gains this times the hit's share of the best score
     graph_top: int = 3  # how many top hits lend to their partners
     graph_kinds: tuple[str, ...] = GRAPH_KINDS  # a failure mode and the patterns that mitigate it
+    superseded_prior: float = 0.8  # a decision another one supersedes: history, after the one in force
 
 
 @dataclass
@@ -96,6 +97,15 @@ class _Names:
     _vocabulary: list[str] | None = None
     _sorted: tuple[list[int], list[str], list[str]] | None = None  # every name's length, name, rowid
     _near_calls: int = 0
+    _superseded: set[int] | None = None
+
+    @property
+    def superseded(self) -> set[int]:
+        """Rowids of the notes a `supersedes` relation (declared on either end) replaces."""
+        if self._superseded is None:
+            sql = "SELECT n.rowid FROM notes n WHERE n.id IN (SELECT target FROM edges WHERE kind = 'supersedes')"
+            self._superseded = {row[0] for row in self.conn.execute(sql)}
+        return self._superseded
 
     @property
     def vocabulary(self) -> list[str]:
@@ -215,6 +225,8 @@ def search(
     scored = _rerank(candidates, plan, names, config)
     for rowid, bonus in _coverage_bonuses(plan, set(candidates), names, config).items():
         scored[rowid] = scored.get(rowid, 0.0) + bonus
+    for rowid in names.superseded & scored.keys() if config.superseded_prior != 1.0 else ():
+        scored[rowid] *= config.superseded_prior
     for rowid, bonus in _graph_bonuses(index, scored, names, config).items():
         scored[rowid] = scored.get(rowid, 0.0) + bonus
     if filters[0]:  # notes found outside the filtered FTS5 query must pass the filters too

@@ -54,4 +54,4 @@ def adopt(vault: Vault, urls: SiteUrls, texts: list[str]) -> EntryCache:
 
 
 def index_json(texts: list[str], vault: Vault) -> str:
-    return browser.index_json(texts, vault.config.search.synonyms, browser.graph_pairs(vault, ordered_ids(vault)))
+    return browser.index_json(texts, vault.config.search.synonyms, browser.graph(vault, ordered_ids(vault)))

@@ -218,7 +218,9 @@
     this.vocabulary = Array.from(this.nameWords.keys()).sort();
     this.total = this.notes.length;
     this.partners = new Map();  // note -> notes it shares a graph-kind relation with (engine._graph_bonuses)
-    (data.graph || []).forEach(function (pair) {
+    var graph = data.graph || {};
+    this.superseded = new Set(graph.superseded || []);  // notes a `supersedes` relation replaces
+    (graph.mitigates || []).forEach(function (pair) {
       [[pair[0], pair[1]], [pair[1], pair[0]]].forEach(function (e) {
         var list = self.partners.get(e[0]) || [];
         if (e[0] !== e[1] && list.indexOf(e[1]) < 0) list.push(e[1]);
@@ -540,6 +542,7 @@
     candidates.forEach(function (v, d) { scored.set(d, v / top * (s.typePrior[self.notes[d].type] || 1)); });
     this.nameBonuses(plan).forEach(function (bonus, d) { scored.set(d, (scored.get(d) || 0) + bonus); });
     this.coverage(plan, candidates).forEach(function (bonus, d) { scored.set(d, (scored.get(d) || 0) + bonus); });
+    if (s.supersededPrior !== 1) scored.forEach(function (v, d) { if (self.superseded.has(d)) scored.set(d, v * s.supersededPrior); });
     this.graphBonuses(scored).forEach(function (bonus, d) { scored.set(d, (scored.get(d) || 0) + bonus); });
     var ranked = Array.from(scored.entries()).sort(function (a, b) { return b[1] - a[1]; }).slice(0, limit);
     var stems = unique(plan.words.concat(parsed.prefixes).concat([].concat.apply([], parsed.phrases)).map(stem).filter(Boolean));
