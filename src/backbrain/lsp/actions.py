@@ -106,7 +106,9 @@ def _create_actions(
         template = note_template(config, type_name, title, note_id, dt.date.today())
         create = types.CreateFile(uri=uri, options=types.CreateFileOptions(overwrite=False, ignore_if_exists=True))
         insert = types.TextEdit(range=_start(), new_text=template)
-        actions.append(_action(f"Create {type_name} '{title}' ({rel})", {uri: [insert]}, data, [create]))
+        # without file operations the editor opens the new path from the text edit alone (eglot does)
+        before: list[types.CreateFile | types.RenameFile] = [create] if "create" in session.file_operations else []
+        actions.append(_action(f"Create {type_name} '{title}' ({rel})", {uri: [insert]}, data, before))
     return actions
 
 

@@ -86,6 +86,11 @@ def rename(session: Session, rel: str, text: Text, position: types.Position, new
     if found.heading is not None:
         replacements = plan_heading_rename(session.vault, found.note, found.heading, new_name, session.text)
         return workspace_edit(_text_edits(session, replacements))
+    if "rename" not in session.file_operations:
+        raise RefusedError(
+            "This editor cannot rename a file from a language server's edit, so the note was not renamed.",
+            hint=f"Rename it with `backbrain mv {found.note.rel} NEW-NAME`, then reopen the notes.",
+        )
     return note_rename_edit(session, found.note, new_name, move_file=True)
 
 

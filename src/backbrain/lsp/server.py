@@ -59,6 +59,7 @@ class BackbrainServer(LanguageServer):
             self.report(f"backbrain: {exc}; using the default schema until it is fixed.", types.MessageType.Error)
             vault = load_vault(root, config=default_config())
         self.session = Session(vault, self.workspace.position_codec)
+        self.session.file_operations = _file_operations(params.capabilities)
         Session.settle()
         log.info("backbrain lsp: %d notes in %s", len(vault.files), root)
 
@@ -136,6 +137,14 @@ def vault_root(explicit: Path | None, workspace: Path | None) -> Path:
         return locate_vault(None).root
     start = workspace.resolve()
     return next((folder for folder in (start, *start.parents) if (folder / CONFIG_FILE).is_file()), start)
+
+
+def _file_operations(capabilities: types.ClientCapabilities) -> frozenset[str]:
+    """The resource operations (create, rename, delete) the client applies in a workspace edit."""
+    workspace = capabilities.workspace
+    edit = workspace.workspace_edit if workspace is not None else None
+    declared = edit.resource_operations if edit is not None else None
+    return frozenset(str(operation.value) for operation in declared or [])
 
 
 def _option_path(options: dict[str, Any]) -> Path | None:

@@ -65,6 +65,9 @@ class Session:
     def __init__(self, vault: Vault, codec: PositionCodec | None = None) -> None:
         self.vault = vault
         self.codec = codec or PositionCodec()  # the position encoding agreed with the editor
+        # The file operations the editor applies inside a workspace edit (LSP resourceOperations);
+        # the server sets them from the client's capabilities (Emacs 28's eglot has none).
+        self.file_operations: frozenset[str] = frozenset({"create", "rename", "delete"})
         self.root = vault.root
         self.buffers: dict[str, str] = {}  # rel -> text of every open note
         self._dirty: set[str] = set()
