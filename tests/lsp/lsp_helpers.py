@@ -178,3 +178,16 @@ def doc_blocks(heading: str, language: str) -> list[str]:
     section = re.search(rf"^## {re.escape(heading)}.*?$(.*?)(?=^## |\Z)", text, re.M | re.S)
     assert section is not None, f"docs/editors.md has no '## {heading}' section"
     return re.findall(rf"^```{language}\n(.*?)^```", section.group(1), re.M | re.S)
+
+
+# A note with a space and an accent in its name and non-ASCII text before its links: editors
+# percent-encode its URI and count columns in UTF-8 (Neovim) or UTF-16 (Emacs).
+CAFE = "notes/café notes.md"
+CAFE_TEXT = "---\ntitle: Café notes\n---\n\n# Café notes\n\nCafé ☕ — see [[caching]] and [[caching#Solution]].\n"
+
+
+def make_editor_vault(root: Path) -> Path:
+    """The fixture vault with the café note and a backbrain.toml (the root marker editors look for)."""
+    make_fixture_vault(root, {CAFE: CAFE_TEXT})
+    (root / "backbrain.toml").write_text("", encoding="utf-8")
+    return root

