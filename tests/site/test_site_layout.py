@@ -4,6 +4,7 @@ desktop and phone widths (screenshots go to the test's folder for a person to lo
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -157,11 +158,12 @@ def test_broken_front_matter_under_serve_shows_the_banner_and_live_version_repor
     page = _page(browser, 1280, 800)
     try:
         page.goto(f"{base}/")
-        page.wait_for_function(
-            "() => fetch('/_live/version').then(r => r.json()).then(d => (d.problems || []).length > 0)",
-            timeout=20_000,
-        )
-        data = page.evaluate("fetch('/_live/version').then(r => r.json())")
+        # wait_for_function takes the Promise a fetch returns for a truthy answer and does not wait:
+        # poll from here until the rebuild has seen the note (slow on a loaded machine)
+        deadline = time.monotonic() + 20
+        while not (data := page.evaluate("fetch('/_live/version').then(r => r.json())"))["problems"]:
+            assert time.monotonic() < deadline, "the broken note never showed in /_live/version"
+            page.wait_for_timeout(100)
         (problem,) = data["problems"]
         assert problem["path"] == "01_patterns/broken-one.md" and problem["line"] >= 1 and problem["message"]
         status = page.locator("#bb-live-status")
