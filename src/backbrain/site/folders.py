@@ -61,8 +61,8 @@ def _finish(folder: Folder) -> Folder:
     children = folder.pop("_children")
     folder["folders"] = [_finish(children[name]) for name in sorted(children, key=str.lower)]
     folder["notes"].sort(key=lambda entry: entry[1].lower())
-    folder["count"] = len(folder["notes"]) + (1 if folder["overview"] else 0) + sum(
-        sub["count"] for sub in folder["folders"]
+    folder["count"] = (
+        len(folder["notes"]) + (1 if folder["overview"] else 0) + sum(sub["count"] for sub in folder["folders"])
     )
     return folder
 
