@@ -156,6 +156,7 @@ def ablations() -> dict[str, Any]:
         "coverage: no synonyms": dataclasses.replace(base, coverage_synonym=0.0),
         "no graph bonus": dataclasses.replace(base, graph_weight=0.0),
         "no superseded prior": dataclasses.replace(base, superseded_prior=1.0),
+        "no word-pair bonus": dataclasses.replace(base, pair_bonus=0.0),
     }
 
 

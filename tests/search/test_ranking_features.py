@@ -116,3 +116,21 @@ def test_a_superseded_decision_comes_after_the_one_in_force(tmp_path: Path) -> N
     without = _ids(root, "cache hot reads", dataclasses.replace(RankConfig(), superseded_prior=1.0))
     assert without[:2] == ["local-cache", "shared-cache"]
     assert _ids(root, "cache hot reads")[:2] == ["shared-cache", "local-cache"]
+
+
+def test_words_in_the_order_typed_lift_the_note_that_says_them_so(tmp_path: Path) -> None:
+    root = write_vault(
+        tmp_path / "vault",
+        {
+            "notes/in-order.md": _note(
+                "Breaker", "note", FILLER, summary="Stop calling a dependency that keeps timing out."
+            ),
+            "notes/scattered.md": _note(
+                "Calls", "note", FILLER + " Calling again. " * 2, summary="Calling it is fine; stop when it times out."
+            ),
+            **_fillers(10),
+        },
+    )
+    query = "stop calling the dependency"
+    assert _ids(root, query, dataclasses.replace(RankConfig(), pair_bonus=0.0, coverage_bonus=0.0))[0] == "scattered"
+    assert _ids(root, query, dataclasses.replace(RankConfig(), coverage_bonus=0.0))[0] == "in-order"

@@ -179,6 +179,8 @@ def settings(synonyms: Iterable[Iterable[str]] = ()) -> dict[str, Any]:
         "graphWeight": rank.graph_weight,
         "graphTop": rank.graph_top,
         "supersededPrior": rank.superseded_prior,
+        "pairBonus": rank.pair_bonus,
+        "pairTop": rank.pair_top,
         "thesaurus": groups.data(),
         "thesaurusExact": groups.exact,
         "thesaurusOneWay": groups.one_way,

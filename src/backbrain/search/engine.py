@@ -57,6 +57,8 @@ class RankConfig:
     graph_weight: float = 0.2  # a top hit's partner (below) gains this times the hit's share of the best score
     graph_top: int = 3  # how many top hits lend to their partners
     graph_kinds: tuple[str, ...] = GRAPH_KINDS  # a failure mode and the patterns that mitigate it
+    pair_bonus: float = 0.2  # times the share of the query's adjacent word pairs a top note's title or summary holds
+    pair_top: int = 20  # how many of the best notes are read for pairs
     superseded_prior: float = 0.8  # a decision another one supersedes: history, after the one in force
 
 
@@ -225,6 +227,8 @@ def search(
     scored = _rerank(candidates, plan, names, config)
     for rowid, bonus in _coverage_bonuses(plan, set(candidates), names, config).items():
         scored[rowid] = scored.get(rowid, 0.0) + bonus
+    for rowid, bonus in _pair_bonuses(index, plan, scored, config).items():
+        scored[rowid] += bonus
     for rowid in names.superseded & scored.keys() if config.superseded_prior != 1.0 else ():
         scored[rowid] *= config.superseded_prior
     for rowid, bonus in _graph_bonuses(index, scored, names, config).items():
@@ -397,6 +401,36 @@ def _concepts(plan: _Plan, names: _Names) -> dict[str, float]:
     if names.total < COMMON_PRUNE_MIN_NOTES:
         return dict(plan.idf)
     return {s: w for s, w in plan.idf.items() if s not in plan.common and s in plan.rare}
+
+
+def _pair_bonuses(index: SearchIndex, plan: _Plan, scored: dict[int, float], config: RankConfig) -> dict[int, float]:
+    """Word order, where it says most: each of the `pair_top` best notes gains `pair_bonus` times the
+    share of the query's adjacent word pairs (neither a stop word) that its title or summary holds
+    adjacent, stemmed ("stop calling" in "... stop calling it for a while"). The summary is read as
+    the browser holds it (its first 240 characters), so both rank alike."""
+    from backbrain.search.browser import SNIPPET_CAPS, Tokens, _cap
+    from backbrain.search.query import STOP_WORDS
+
+    tokens = [t for t in plan.tokens if t]
+    stems = stemmer().stems(tokens)
+    pairs = {
+        (a, b)
+        for (word_a, a), (word_b, b) in itertools.pairwise(zip(tokens, stems, strict=True))
+        if a and b and word_a not in STOP_WORDS and word_b not in STOP_WORDS
+    }
+    if not config.pair_bonus or not pairs or not scored:
+        return {}
+    top = [rowid for rowid, _ in sorted(scored.items(), key=lambda item: -item[1])[: config.pair_top]]
+    reader = Tokens()
+    bonuses: dict[int, float] = {}
+    sql = "SELECT rowid, title, summary FROM fts WHERE rowid IN ({})"
+    for rowid, title, summary in _select_in(index.conn, sql, top):
+        found: set[tuple[str, str]] = set()
+        for text in (title or "", _cap(" ".join((summary or "").split()), SNIPPET_CAPS["summary"])):
+            found |= set(itertools.pairwise(stemmer().stems(reader.words(text))))
+        if pairs & found:
+            bonuses[rowid] = config.pair_bonus * len(pairs & found) / len(pairs)
+    return bonuses
 
 
 def _graph_bonuses(index: SearchIndex, scored: dict[int, float], names: _Names, config: RankConfig) -> dict[int, float]:

@@ -452,6 +452,31 @@
     return bonuses;
   };
 
+  // Each of the `pairTop` best notes gains `pairBonus` times the share of the query's adjacent word
+  // pairs (neither a stop word) that its title or summary (as the index holds it) has adjacent,
+  // stemmed (engine._pair_bonuses).
+  Engine.prototype.pairBonuses = function (plan, scored) {
+    var s = this.settings, self = this, bonuses = new Map(), pairs = new Set();
+    if (!s.pairBonus || !scored.size) return bonuses;
+    var tokens = plan.tokens.filter(Boolean);
+    for (var i = 0; i + 1 < tokens.length; i++) {
+      var a = stem(tokens[i]), b = stem(tokens[i + 1]);
+      if (a && b && !this.stopWords[tokens[i]] && !this.stopWords[tokens[i + 1]]) pairs.add(a + " " + b);
+    }
+    if (!pairs.size) return bonuses;
+    var top = Array.from(scored.entries()).sort(function (x, y) { return y[1] - x[1]; }).slice(0, s.pairTop);
+    top.forEach(function (entry) {
+      var note = self.notes[entry[0]], found = new Set(), held = 0;
+      [note.title, note.snippets[1] || ""].forEach(function (text) {
+        var stems = (String(text).match(/[\p{L}\p{N}]+/gu) || []).map(stem);
+        for (var k = 0; k + 1 < stems.length; k++) found.add(stems[k] + " " + stems[k + 1]);
+      });
+      pairs.forEach(function (pair) { if (found.has(pair)) held++; });
+      if (held) bonuses.set(entry[0], s.pairBonus * held / pairs.size);
+    });
+    return bonuses;
+  };
+
   // A relation partner of one of the `graphTop` best notes gains `graphWeight` times that note's share
   // of the best score, if it matches the query itself (engine._graph_bonuses).
   Engine.prototype.graphBonuses = function (scored) {
@@ -542,6 +567,7 @@
     candidates.forEach(function (v, d) { scored.set(d, v / top * (s.typePrior[self.notes[d].type] || 1)); });
     this.nameBonuses(plan).forEach(function (bonus, d) { scored.set(d, (scored.get(d) || 0) + bonus); });
     this.coverage(plan, candidates).forEach(function (bonus, d) { scored.set(d, (scored.get(d) || 0) + bonus); });
+    this.pairBonuses(plan, scored).forEach(function (bonus, d) { scored.set(d, scored.get(d) + bonus); });
     if (s.supersededPrior !== 1) scored.forEach(function (v, d) { if (self.superseded.has(d)) scored.set(d, v * s.supersededPrior); });
     this.graphBonuses(scored).forEach(function (bonus, d) { scored.set(d, (scored.get(d) || 0) + bonus); });
     var ranked = Array.from(scored.entries()).sort(function (a, b) { return b[1] - a[1]; }).slice(0, limit);
