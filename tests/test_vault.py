@@ -234,3 +234,22 @@ def test_backlinks_split_each_source_once(tmp_path: Path, monkeypatch: pytest.Mo
     vault.notes["scratch"].body = Counting(vault.notes["scratch"].body)
     contexts = [b.context for b in vault.backlinks("caching")] + [b.context for b in vault.backlinks("stampede")]
     assert "again [[caching|the cache]]" in contexts and len(calls) == 1
+
+
+def test_a_frozen_heap_stays_frozen_through_gc_paused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """serve and the language server freeze the loaded vault out of the collector; a later build or
+    re-index inside gc_paused must not hand those objects back (nor walk them to find out)."""
+    import gc
+
+    from backbrain.core import vault as vault_module
+
+    monkeypatch.setattr(vault_module, "_heap_frozen", False)
+    try:
+        vault_module.freeze_heap()
+        frozen = gc.get_freeze_count()
+        assert frozen > 0 and vault_module._heap_frozen
+        with vault_module.gc_paused():
+            kept = [[i] for i in range(1000)]
+        assert gc.get_freeze_count() >= frozen and gc.isenabled() and kept
+    finally:
+        gc.unfreeze()

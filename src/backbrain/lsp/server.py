@@ -25,7 +25,7 @@ from pygls.uris import to_fs_path
 from backbrain import __version__
 from backbrain.core.location import CONFIG_FILE, is_note_name, locate_vault
 from backbrain.core.schema import default_config
-from backbrain.core.vault import load_vault
+from backbrain.core.vault import freeze_heap, load_vault
 from backbrain.errors import BackbrainError
 from backbrain.lsp import actions, completion, diagnostics, navigation, refactor
 from backbrain.lsp.session import Session
@@ -60,7 +60,7 @@ class BackbrainServer(LanguageServer):
             vault = load_vault(root, config=default_config())
         self.session = Session(vault, self.workspace.position_codec)
         self.session.file_operations = _file_operations(params.capabilities)
-        Session.settle()
+        freeze_heap()  # edits then never pay for a collector scan of the vault
         log.info("backbrain lsp: %d notes in %s", len(vault.files), root)
 
     def watch_files(self) -> None:

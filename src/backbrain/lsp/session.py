@@ -8,7 +8,6 @@ note's parse and link resolution, not a reload.
 
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,14 +76,6 @@ class Session:
     @classmethod
     def load(cls, root: Path) -> Session:
         return cls(load_vault(root))
-
-    @staticmethod
-    def settle() -> None:
-        """After loading: move everything alive to the collector's permanent generation, so the
-        collections that every edit's allocations trigger never scan the vault's millions of objects
-        (at 10,000 notes such a scan took longer than the whole edit)."""
-        gc.collect()
-        gc.freeze()
 
     # -- paths -----------------------------------------------------------------------------------
     def rel_of(self, uri: str) -> str | None:

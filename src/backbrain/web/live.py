@@ -17,8 +17,9 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
+from backbrain.core.vault import freeze_heap
 from backbrain.site import SiteBuilder, site_paths
-from backbrain.web.app import SiteState, create_app, settle_heap
+from backbrain.web.app import SiteState, create_app
 from backbrain.web.security import allowed_hosts
 
 # Modules that add routes with backbrain.web.app.register_routes when imported; serve imports them
@@ -77,7 +78,7 @@ def prepare(
     report = builder.build()
     builder.workers = 1  # later rebuilds run next to the server's threads: no fork there
     state = SiteState(site_dir=out, vault_root=Path(vault_root).resolve(), builder=builder, last_report=report)
-    settle_heap()
+    freeze_heap()
     lifespan = watcher_lifespan(state, out) if watch else None
     load_route_modules()
     return create_app(state, hosts=allowed_hosts(host, allow_hosts), lifespan=lifespan), state
