@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import failure, note_text, pattern
+from conftest import failure, note_text, pattern, run_cli
 
 from backbrain.check import RULES, check_vault
 from backbrain.core.vault import load_vault
@@ -255,3 +255,21 @@ def test_json_report_shape(make_vault):
     payload = json.loads(check_vault(load_vault(root), today=TODAY).to_json())
     assert set(payload) == {"notes", "problems"} and payload["notes"] == 3
     assert set(payload["problems"][0]) == {"path", "line", "code", "severity", "message"}
+
+
+def test_an_alias_that_hides_another_notes_title_is_a_warning(make_vault):
+    root = make_vault(
+        {
+            **linked_pair(extra_pattern={"aliases": ["Cache invalidation"]}),
+            "inbox/notes-on-invalidation.md": "---\ntitle: Cache invalidation\n---\n# Cache invalidation\n\n"
+            "See [[caching]].\n",
+            "inbox/ttl.md": "---\ntitle: TTL\naliases: [Expiry]\n---\n# TTL\n\n"
+            "[[Cache invalidation]] and [[Expiry]].\n",
+            "inbox/expiry.md": "---\ntitle: Expiry\n---\n# Expiry\n\nThe file name wins over an alias: no warning.\n",
+        }
+    )
+    result = run_cli("check", "--vault", str(root), "--format", "json")
+    problems = [p for p in json.loads(result.stdout)["problems"] if p["code"] == "BB303"]
+    assert [(p["path"], p["severity"]) for p in problems] == [("01_patterns/caching.md", "warning")]
+    assert "[[inbox/notes-on-invalidation]]" in problems[0]["message"]
+    assert load_vault(root).resolve("Cache invalidation").rel == "01_patterns/caching.md"  # what it warns about

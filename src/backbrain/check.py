@@ -70,6 +70,12 @@ RULES: dict[str, Rule] = {
         Rule("BB301", "duplicate-id", "error", "Two notes have the same id."),
         Rule("BB302", "duplicate-alias", "error", "An alias is another note's id or alias."),
         Rule(
+            "BB303",
+            "alias-hides-title",
+            "warning",
+            "An alias is another note's title, so links by that name go to the alias's note instead.",
+        ),
+        Rule(
             "BB401", "supersede-conflict", "error", "Supersedes and superseded-by disagree on a decision's successor."
         ),
         Rule("BB402", "missing-successor", "error", "A decision with status superseded names no successor."),
@@ -388,6 +394,30 @@ def _duplicates(vault: Vault, notes: list[Note] | None = None) -> Iterator[Probl
                     f"Alias '{alias}' is already used by '{owner}'. Each alias must name one note.",
                 )
             owners.setdefault(key, note.id)
+    yield from _hidden_titles(vault)
+
+
+def _hidden_titles(vault: Vault) -> Iterator[Problem]:
+    """An alias that is another note's title wins over it (aliases come before titles in the
+    resolver), so that note can no longer be linked by its title: an Obsidian vault's aliases
+    often collide so. Reported only when a link by that name really goes to the alias's note."""
+    titles: dict[str, Note] = {}
+    for note in vault.notes.values():
+        titles.setdefault(note.title.strip().lower(), note)
+    for note in vault.notes.values():
+        if "aliases" not in note.meta:
+            continue
+        for alias in note.aliases:
+            hidden = titles.get(alias.strip().lower())
+            if hidden is None or hidden is note or vault.resolve(alias) is not note:
+                continue
+            yield problem(
+                note,
+                note.front.line_of("aliases"),
+                "alias-hides-title",
+                f"Alias '{alias}' is the title of '{hidden.id}' ({hidden.rel}), so [[{alias}]] links here, not there. "
+                f"Drop or change the alias, or link that note as [[{path_to_write(hidden.rel)}]].",
+            )
 
 
 def _ambiguous_links(vault: Vault) -> Iterator[Problem]:
