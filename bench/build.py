@@ -157,6 +157,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("notes", type=int, nargs="?", default=10_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--floor", action="store_true", help="also time bench/build_floor.py (the libraries alone)")
     args = parser.parse_args()
     backbrain = str(Path(sys.executable).with_name("backbrain"))
     hugo = hugo_binary()
@@ -174,6 +175,8 @@ def main() -> None:
             results["backbrain"].append(run(cold, label="backbrain")[:2])
             hugo_cmd = [hugo, "--quiet", "-d", str(base / f"hugo-out-{i}")]
             results["hugo"].append(run(hugo_cmd, cwd=site, label="hugo")[:2])
+            if args.floor:
+                floor_runs(results, corpus, base / f"floor-out-{i}")
             note = next((corpus / "01_patterns").glob("*.md"))
             note.write_text(note.read_text() + f"\nEdited in run {i}.\n")
             rebuild = [backbrain, "build", "--vault", str(corpus), "--out", str(out)]
@@ -186,6 +189,18 @@ def main() -> None:
                                  str(base / "serve-cache.json"), str(note)])[2])  # fmt: skip
         state = json.loads(run([sys.executable, "-c", STATE_SCRIPT, str(corpus), str(base / "bb-out-0")])[2])
         report(args.notes, results, update, base / "bb-out-0", state, sizes)
+
+
+# bench/build_floor.py's variants (the libraries alone, no page features): name -> extra arguments
+FLOOR: dict[str, list[str]] = {"floor": [], "floor+search": ["--search"]}
+
+
+def floor_runs(results: dict[str, list[tuple[float, int]]], corpus: Path, out: Path) -> None:
+    """One run of each library-floor variant (bench/build_floor.py), its output removed afterwards."""
+    for name, extra in FLOOR.items():
+        cmd = [sys.executable, str(HERE / "build_floor.py"), str(corpus), str(out), *extra]
+        results.setdefault(name, []).append(run(cmd, label=name)[:2])
+        shutil.rmtree(out, ignore_errors=True)
 
 
 def report(
@@ -209,6 +224,11 @@ def report(
     print(f"hugo                    : {hugo:6.2f} s ({best('hugo'):.2f})  peak RSS {peak('hugo')} MB")
     print("(peak RSS: all processes of the tool summed, sampled every 20 ms; shared pages count once per process)")
     print(f"ratio backbrain/hugo    : {bb / hugo:6.2f}")
+    for name in FLOOR:
+        if name in results:
+            floor, cpu_s = med(name), statistics.median(CPU[name])
+            label = name + " (libraries)"
+            print(f"{label:<24}: {floor:6.2f} s ({best(name):.2f}), {floor / hugo:.2f} of hugo's; CPU {cpu_s:.2f} s")
     cpu = {name: statistics.median(values) for name, values in CPU.items()}
     if {"backbrain", "hugo", "rebuild-cli"} <= set(cpu):
         print(f"CPU seconds (user+sys)  : backbrain {cpu['backbrain']:.2f}, hugo {cpu['hugo']:.2f} "
