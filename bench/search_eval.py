@@ -10,8 +10,9 @@ The query sets (tests/eval/), in two groups:
   0.828 recall@5 as a held-out set; retired to tuning on 2026-12-04 after its misses were examined)
   and heldout2.yaml (held-out round 2: written blind, scored once by the lead at 0.870 / 0.898 on
   f9d73b4's ranking, then retired the same day). Their figures are optimistic by construction.
-- held-out: heldout3.yaml (round 3), written blind by someone who did not tune the ranking. It is
-  scored when the file exists. Whoever tunes the ranking must not open it or look at its results:
+- held-out: heldout3.yaml (round 3) and heldout4.yaml (round 4), each written blind by someone who
+  did not tune the ranking, scored when the file exists, and pooled as "held-out: all rounds
+  together". Whoever tunes the ranking must not open them or look at their results:
   they run `--set tuning` (the default when BACKBRAIN_EVAL_TUNING_ONLY=1 is set) and the lead runs
   `--set held-out` (or `all`). Once its misses have been looked at, it is retired to tuning the same
   way and a new round is written.
@@ -52,14 +53,15 @@ EVAL = ROOT / "tests" / "eval"
 QUERIES = EVAL / "queries.yaml"
 ROUND_1 = EVAL / "heldout.yaml"  # held-out round 1, retired to tuning on 2026-12-04
 ROUND_2 = EVAL / "heldout2.yaml"  # held-out round 2, scored once by the lead, then retired (2026-12-04)
-HELD_OUT = EVAL / "heldout3.yaml"  # held-out round 3: never tuned on, never read while tuning
+ROUND_3 = EVAL / "heldout3.yaml"  # held-out round 3: never tuned on, never read while tuning
+ROUND_4 = EVAL / "heldout4.yaml"  # held-out round 4: the same
 TUNING_ONLY_ENV = "BACKBRAIN_EVAL_TUNING_ONLY"
 TUNING_SETS = {
     "tuning: queries.yaml": QUERIES,
     "tuning: heldout.yaml (held-out round 1, retired)": ROUND_1,
     "tuning: heldout2.yaml (held-out round 2, retired)": ROUND_2,
 }
-HELD_OUT_SETS = {"held-out: heldout3.yaml (round 3)": HELD_OUT}
+HELD_OUT_SETS = {"held-out: heldout3.yaml (round 3)": ROUND_3, "held-out: heldout4.yaml (round 4)": ROUND_4}
 
 
 def tuning_only() -> bool:
@@ -166,6 +168,19 @@ def ablations() -> dict[str, Any]:
     }
 
 
+def with_pooled(scored: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """The sets, plus each group's files pooled into one set when more than one of them is scored."""
+    pooled = dict(scored)
+    for group, together in (
+        (TUNING_SETS, "tuning: all files together"),
+        (HELD_OUT_SETS, "held-out: all rounds together"),
+    ):
+        members = [name for name in scored if name in group]
+        if len(members) > 1:
+            pooled[together] = [query for name in members for query in scored[name]]
+    return pooled
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--vault", type=Path, default=None)
@@ -181,20 +196,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.set != "tuning" and tuning_only():
         parser.error(f"{TUNING_ONLY_ENV} is set: only --set tuning may be scored")
-    if args.queries and tuning_only() and args.queries.resolve() == HELD_OUT.resolve():
-        parser.error(f"{TUNING_ONLY_ENV} is set: the held-out set may not be scored")
+    if args.queries and tuning_only() and args.queries.resolve() in {p.resolve() for p in HELD_OUT_SETS.values()}:
+        parser.error(f"{TUNING_ONLY_ENV} is set: the held-out sets may not be scored")
     sets = {args.queries.stem: args.queries} if args.queries else query_sets(args.set)
     if not sets:
-        parser.error(f"no query set to score (is {HELD_OUT.relative_to(ROOT)} written yet?)")
+        parser.error("no query set to score (is a held-out round written yet?)")
     with eval_index(args.vault) as index:
         plain = plain_ranker(args.vault)
         rankers = [("shipped ranking", shipped_ranker(index)), ("plain FTS5 BM25", plain)]
         if args.ablate:
             rankers += [(f"shipped, {name}", shipped_ranker(index, config)) for name, config in ablations().items()]
         scored = {name: load_queries(path) for name, path in sets.items()}
-        tuning = [name for name in scored if name in TUNING_SETS]
-        if len(tuning) > 1:
-            scored["tuning: all files together"] = [q for name in tuning for q in scored[name]]
+        scored = with_pooled(scored)
         for set_name, queries in scored.items():
             rows = [(name, score(ranker, queries)) for name, ranker in rankers]
             print(f"\n{set_name}: {len(queries)} queries over {index.count()} notes ({index.root})")
