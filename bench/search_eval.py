@@ -162,7 +162,8 @@ def ablations() -> dict[str, Any]:
         "no thesaurus in names": dataclasses.replace(base, synonym_names=False),
         "no coverage bonus": dataclasses.replace(base, coverage_bonus=0.0),
         "coverage: no synonyms": dataclasses.replace(base, coverage_synonym=0.0),
-        "no graph bonus": dataclasses.replace(base, graph_weight=0.0),
+        "no graph bonus": dataclasses.replace(base, graph_weight=0.0, graph_back_weight=0.0),
+        "no light-verb weighting": dataclasses.replace(base, light_weight=1.0),
         "no superseded prior": dataclasses.replace(base, superseded_prior=1.0),
         "no word-pair bonus": dataclasses.replace(base, pair_bonus=0.0),
     }

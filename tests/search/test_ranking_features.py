@@ -8,6 +8,7 @@ import dataclasses
 import json
 from pathlib import Path
 
+import pytest
 from conftest import run_cli, write_vault
 from searchhelpers import open_synced
 
@@ -134,3 +135,47 @@ def test_words_in_the_order_typed_lift_the_note_that_says_them_so(tmp_path: Path
     query = "stop calling the dependency"
     assert _ids(root, query, dataclasses.replace(RankConfig(), pair_bonus=0.0, coverage_bonus=0.0))[0] == "scattered"
     assert _ids(root, query, dataclasses.replace(RankConfig(), coverage_bonus=0.0))[0] == "in-order"
+
+
+def test_a_light_verb_weighs_less_than_the_symptom(tmp_path: Path) -> None:
+    """'went' is rare in a knowledge base, so at full weight the note that says it most outranks the
+    one about the symptom; at `light_weight` of its IDF it only breaks ties."""
+    root = write_vault(
+        tmp_path / "vault",
+        {
+            "notes/travel.md": _note("Travel log", "note", "We went there, went on and went back. " + FILLER),
+            "notes/broker.md": _note("Broker notes", "note", "A consumer can stall. " + FILLER),
+            **_fillers(10),
+        },
+    )
+    query = "it went into a stall"
+    assert _ids(root, query, dataclasses.replace(RankConfig(), light_weight=1.0))[:2] == ["travel", "broker"]
+    assert _ids(root, query)[:2] == ["broker", "travel"]
+
+
+def test_the_fix_follows_its_failure_mode_more_than_the_failure_follows_its_fix(tmp_path: Path) -> None:
+    """The lift is the lender's own score times the edge's weight, stronger from a failure mode to
+    the pattern that mitigates it (graph_weight) than back (graph_back_weight)."""
+    root = write_vault(
+        tmp_path / "vault",
+        {
+            "04_failure-modes/queue-overflow.md": _note(
+                "Queue overflow", "failure-mode", "The queue overflows. " + FILLER, **{"mitigated-by": "[spillway]"}
+            ),
+            "01_patterns/spillway.md": _note("Spillway", "pattern", "Spill the queue over to disk. " + FILLER),
+            **_fillers(10),
+        },
+    )
+    index = open_synced(root)
+    try:
+        base = dataclasses.replace(RankConfig(), graph_weight=0.0, graph_back_weight=0.0)
+        alone = {h.id: h.score for h in search(index, "queue overflow", config=base).hits}
+        lifted = {h.id: h.score for h in search(index, "queue overflow").hits}
+    finally:
+        index.close()
+    config = RankConfig()
+    lift = config.graph_weight * alone["queue-overflow"]
+    assert lifted["spillway"] - alone["spillway"] == pytest.approx(lift, abs=1e-3)
+    assert lifted["queue-overflow"] - alone["queue-overflow"] == pytest.approx(
+        config.graph_back_weight * alone["spillway"], abs=1e-3
+    )

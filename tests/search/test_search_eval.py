@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "search_eval.py"
-TUNING_MRR, TUNING_RECALL = 0.89, 0.97  # queries.yaml: 0.914 / 0.993 on 2026-12-04
-ROUND_ONE_MRR, ROUND_ONE_RECALL = 0.83, 0.91  # heldout.yaml: 0.854 / 0.935 on 2026-12-04 (0.759 / 0.828 held out)
+TUNING_MRR, TUNING_RECALL = 0.89, 0.96  # queries.yaml: 0.908 / 0.979 on 2026-12-04 (round 5; 0.916 / 0.993 before)
+ROUND_ONE_MRR, ROUND_ONE_RECALL = 0.845, 0.92  # heldout.yaml: 0.865 / 0.941 (round 5; 0.759 / 0.828 held out)
 
 
 def load_bench():
@@ -52,6 +52,22 @@ def test_round_one_keeps_its_figures(tmp_path: Path, monkeypatch: pytest.MonkeyP
         round_one = bench.score(bench.shipped_ranker(index), bench.load_queries(bench.ROUND_1))
     assert round_one["mrr10"] >= ROUND_ONE_MRR, round_one["misses"]
     assert round_one["recall5"] >= ROUND_ONE_RECALL
+
+
+ISSUE_QUERY = "every service went down after one dependency got slow"  # the issue's own example (heldout.yaml)
+
+
+def test_the_issue_example_brings_the_failure_mode_and_both_fixes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The failure mode and the two patterns that stop a slow dependency from taking everything down
+    (the circuit breaker and the bulkhead) all in the top 5; tests/site/test_search_parity.py asks the
+    same of the browser."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    bench = load_bench()
+    with bench.eval_index(None) as index:
+        top5 = bench.shipped_ranker(index)(ISSUE_QUERY)[:5]
+    assert {"cascading-failures", "circuit-breaker", "bulkhead"} <= set(top5), top5
 
 
 def test_expected_ids_exist_in_the_starter() -> None:

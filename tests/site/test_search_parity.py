@@ -89,6 +89,17 @@ def test_browser_top3_equals_the_cli_top3_for_every_eval_query(page: Any) -> Non
         assert g["message"] == c.message, q
 
 
+def test_the_issue_example_has_both_fixes_in_the_browser_top_5(page: Any) -> None:
+    """As tests/search/test_search_eval.py asks of the CLI: the failure mode, the circuit breaker and
+    the bulkhead in the top 5, in the same order as the CLI's."""
+    query = "every service went down after one dependency got slow"
+    with BENCH_MODULE.eval_index(None) as index:
+        cli = [hit.id for hit in search(index, query, limit=5).hits]
+    (got,) = browser_search(page, [query], limit=5)
+    assert got["ids"] == cli
+    assert {"cascading-failures", "circuit-breaker", "bulkhead"} <= set(got["ids"])
+
+
 def test_a_quoted_phrase_finds_the_cli_first_note_in_the_top_3(page: Any) -> None:
     """The browser's index has counts, not positions: a phrase matches notes with all its words, so
     only this much is promised (docs/search.md, "In the browser")."""

@@ -10,8 +10,8 @@ that decides a ranking is computed here, by the code `backbrain search` uses, an
   into the terms FTS5 stores (`Tokens` reproduces the unicode61 tokenizer and asks SQLite's own
   Porter stemmer for each distinct word, so the counts equal the index's: tests compare them);
 - each note's names and name terms come from documents.name_rows, as the index stores them;
-- the ranking knobs (field weights, type prior, bonuses, stop words) come from RankConfig and
-  query.STOP_WORDS.
+- the ranking knobs (field weights, type prior, bonuses, stop words, light verbs) come from
+  RankConfig, query.STOP_WORDS and query.LIGHT_WORDS.
 
 The JavaScript only re-implements the arithmetic and the query parser, and stems query words with
 a port of SQLite's Porter stemmer; tests/site/test_search_parity.py runs the whole evaluation set in
@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from backbrain.search.documents import RELATION_TEXT_KINDS, doc_from_note, name_rows, relation_text
-from backbrain.search.query import MAX_GRAM, MAX_QUERY_CHARS, MAX_TERMS, STOP_WORDS, stemmer
+from backbrain.search.query import LIGHT_WORDS, MAX_GRAM, MAX_QUERY_CHARS, MAX_TERMS, STOP_WORDS, stemmer
 from backbrain.search.store import FTS_COLUMNS, fts_values
 
 if TYPE_CHECKING:
@@ -132,8 +132,8 @@ def entry_json(note: Note, config: Config, relations: str, slug: str, tokens: To
 def graph(vault: Vault, ids: list[str]) -> dict[str, list[Any]]:
     """What the ranking reads from the edges table, by positions in `ids` (the order of the index's
     notes), a few bytes per edge: "mitigates", the [source, target] pairs whose partners lift each
-    other (engine.GRAPH_KINDS, engine._graph_bonuses); "superseded", the notes a `supersedes`
-    relation replaces (engine._superseded)."""
+    other, [fix, problem] as the relation reads (engine.GRAPH_KINDS, engine._graph_bonuses);
+    "superseded", the notes a `supersedes` relation replaces (engine._superseded)."""
     from backbrain.search.engine import GRAPH_KINDS
 
     position = {note_id: i for i, note_id in enumerate(ids)}
@@ -156,6 +156,8 @@ def settings(synonyms: Iterable[Iterable[str]] = ()) -> dict[str, Any]:
         "weights": list(rank.weights),
         "typePrior": dict(rank.type_prior),
         "stopWords": sorted(STOP_WORDS),
+        "lightWords": sorted(LIGHT_WORDS),
+        "lightWeight": rank.light_weight,
         "dropStopWords": rank.drop_stop_words,
         "fixTypos": rank.fix_typos,
         "nameBonus": rank.name_bonus,
@@ -177,6 +179,7 @@ def settings(synonyms: Iterable[Iterable[str]] = ()) -> dict[str, Any]:
         "coverageColumns": [FTS_COLUMNS.index(c) for c in rank.coverage_columns],
         "coverageSynonym": rank.coverage_synonym,
         "graphWeight": rank.graph_weight,
+        "graphBackWeight": rank.graph_back_weight,
         "graphTop": rank.graph_top,
         "supersededPrior": rank.superseded_prior,
         "pairBonus": rank.pair_bonus,

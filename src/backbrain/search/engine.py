@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backbrain.errors import UsageError
-from backbrain.search.query import MAX_GRAM, ParsedQuery, match_expression, parse_query, stemmer, words_of
+from backbrain.search.query import LIGHT_WORDS, MAX_GRAM, ParsedQuery, match_expression, parse_query, stemmer, words_of
 from backbrain.search.store import FTS_COLUMNS, SearchIndex
 
 HIGHLIGHT_START, HIGHLIGHT_END = "\x02", "\x03"
@@ -54,12 +54,14 @@ class RankConfig:
     coverage_bonus: float = 0.5  # times the IDF-weighted share of the query's words a note holds
     coverage_columns: tuple[str, ...] = ("title", "aliases", "headings", "tags", "summary", "symptoms")
     coverage_synonym: float = 1.0  # a word counts this much as covered when the note holds a synonym
-    graph_weight: float = 0.2  # a top hit's partner (below) gains this times the hit's share of the best score
+    graph_weight: float = 0.18  # a pattern mitigating a top failure mode gains this times the failure mode's score
+    graph_back_weight: float = 0.1  # a failure mode a top pattern mitigates gains this times the pattern's score
     graph_top: int = 3  # how many top hits lend to their partners
     graph_kinds: tuple[str, ...] = GRAPH_KINDS  # a failure mode and the patterns that mitigate it
     pair_bonus: float = 0.2  # times the share of the query's adjacent word pairs a top note's title or summary holds
     pair_top: int = 20  # how many of the best notes are read for pairs
     superseded_prior: float = 0.8  # a decision another one supersedes: history, after the one in force
+    light_weight: float = 0.3  # a light verb's ("went", "took") share of its IDF (query.LIGHT_WORDS)
 
 
 @dataclass
@@ -280,9 +282,38 @@ def _plan(index: SearchIndex, parsed: ParsedQuery, names: _Names, config: RankCo
         fts_words, names_only = kept, True
     if result.corrections:
         result.message = "Showing results for: " + ", ".join(f"{k} → {v}" for k, v in result.corrections.items())
+    if not names_only:
+        fts_words = _weigh_light_words(kept, kept_stems, idf, common, fts_words, config)
     words = [w for w, s in zip(fts_words, stemmer().stems(fts_words), strict=True) if s]
     rare_stems = {s for s in kept_stems if s and not is_common[s]}
     return _Plan(words, common, idf, tokens, names_only, rare_stems)
+
+
+def _weigh_light_words(
+    kept: list[str],
+    stems: list[str],
+    idf: dict[str, float],
+    common: dict[str, float],
+    fts_words: list[str],
+    config: RankConfig,
+) -> list[str]:
+    """Light verbs ("went", "took", "started") at `light_weight` of their IDF, everywhere the IDF
+    counts (BM25, names, coverage). FTS5's bm25() cannot weigh one term, so when the query has other
+    words for FTS5 to match they are scored in Python like common words (from their postings, which
+    are short: a word in over half the notes is a common word already). Returns the FTS5 words."""
+    light = {s for w, s in zip(kept, stems, strict=True) if s and w in LIGHT_WORDS}
+    if config.light_weight == 1.0 or not light:
+        return fts_words
+    for stem in light:
+        idf[stem] *= config.light_weight
+        if stem in common:
+            common[stem] = idf[stem]
+    others = [w for w, s in zip(fts_words, stemmer().stems(fts_words), strict=True) if s and s not in light]
+    if not others:
+        return fts_words
+    for stem in light:
+        common[stem] = idf[stem]
+    return others
 
 
 Member = tuple[str, ...]  # a thesaurus member's stems: a note holds it when it holds all of them
@@ -434,29 +465,32 @@ def _pair_bonuses(index: SearchIndex, plan: _Plan, scored: dict[int, float], con
 
 
 def _graph_bonuses(index: SearchIndex, scored: dict[int, float], names: _Names, config: RankConfig) -> dict[int, float]:
-    """A typed-relation partner of a top hit (the patterns that mitigate a failure mode, the failure
-    mode a pattern mitigates) gains `graph_weight` times that hit's share of the best score."""
-    if not config.graph_weight or not scored:
+    """The typed-relation partners of the `graph_top` best hits follow them: a pattern that mitigates
+    a top failure mode gains `graph_weight` times the failure mode's score, a failure mode a top
+    pattern mitigates `graph_back_weight` times the pattern's. The lift grows with the hit's own score
+    (not its share of the best), so the fixes of a failure mode the query clearly describes rise with
+    it, and it is stronger towards the fix than back towards the problem."""
+    if not (config.graph_weight or config.graph_back_weight) or not scored:
         return {}
     top = sorted(scored.items(), key=lambda item: -item[1])[: config.graph_top]
-    best = top[0][1] or 1.0
     rows = names.rows(r for r, _ in top)
-    lenders = {rows[r][0]: v / best for r, v in top if r in rows}
+    lenders = {rows[r][0]: v for r, v in top if r in rows}
     marks = ",".join("?" * len(lenders))
     kinds = ",".join("?" * len(config.graph_kinds))
     sql = f"SELECT source, target FROM edges WHERE kind IN ({kinds}) AND (source IN ({marks}) OR target IN ({marks}))"
     lent: dict[str, float] = {}
     for source, target in index.conn.execute(sql, [*config.graph_kinds, *lenders, *lenders]):
-        for hit, partner in ((source, target), (target, source)):
+        # source mitigates target: the failure mode (target) lends to its fix, the fix back to it
+        for hit, partner, weight in ((target, source, config.graph_weight), (source, target, config.graph_back_weight)):
             if hit in lenders and partner != hit:
-                lent[partner] = max(lent.get(partner, 0.0), lenders[hit])
+                lent[partner] = max(lent.get(partner, 0.0), weight * lenders[hit])
     if not lent:
         return {}
     marks = ",".join("?" * len(lent))
     bonuses: dict[int, float] = {}
     for rowid, note_id in index.conn.execute(f"SELECT rowid, id FROM notes WHERE id IN ({marks})", list(lent)):
         if rowid in scored:  # only a note that matches the query itself
-            bonuses[rowid] = config.graph_weight * lent[note_id]
+            bonuses[rowid] = lent[note_id]
     return bonuses
 
 

@@ -38,6 +38,19 @@ happen happens happened happening occur occurs going go goes
 """
 STOP_WORDS = frozenset(_STOP_TEXT.split())
 
+# Light verbs: they say that something happened, rarely what ("it went down", "took down",
+# "started failing"). Dropping them loses the odd query that means them, and scoring them as
+# content lets a rare one ("went" is in few notes) outweigh the symptom, so the ranking weighs
+# them at `RankConfig.light_weight` of their IDF (engine._plan). Words with a domain sense of their
+# own are not here: "put", "run", "gone", "stop", "try" (again), "see" (can't see), and "start" and
+# "look" (where to start, where to look: what a playbook answers).
+_LIGHT_TEXT = """
+went come comes came coming take takes took taken taking give gives gave given giving
+begin begins began begun beginning become becomes became becoming turn turns turned turning
+say says said saying
+"""
+LIGHT_WORDS = frozenset(_LIGHT_TEXT.split())
+
 
 @dataclass
 class ParsedQuery:

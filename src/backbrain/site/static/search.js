@@ -217,13 +217,15 @@
     this.names = names;
     this.vocabulary = Array.from(this.nameWords.keys()).sort();
     this.total = this.notes.length;
-    this.partners = new Map();  // note -> notes it shares a graph-kind relation with (engine._graph_bonuses)
+    // note -> [[partner, weight]]: the notes it lends to (engine._graph_bonuses). In a pair [fix, problem]
+    // the problem lends to its fix at graphWeight, the fix back to the problem at graphBackWeight.
+    this.partners = new Map();
     var graph = data.graph || {};
     this.superseded = new Set(graph.superseded || []);  // notes a `supersedes` relation replaces
     (graph.mitigates || []).forEach(function (pair) {
-      [[pair[0], pair[1]], [pair[1], pair[0]]].forEach(function (e) {
+      [[pair[1], pair[0], s.graphWeight], [pair[0], pair[1], s.graphBackWeight]].forEach(function (e) {
         var list = self.partners.get(e[0]) || [];
-        if (e[0] !== e[1] && list.indexOf(e[1]) < 0) list.push(e[1]);
+        if (e[0] !== e[1] && !list.some(function (p) { return p[0] === e[1] && p[1] === e[2]; })) list.push([e[1], e[2]]);
         self.partners.set(e[0], list);
       });
     });
@@ -281,9 +283,28 @@
       ftsWords = rare;
     } else if (rare.length || total < s.commonPruneMinNotes) ftsWords = rare.length ? rare : kept;
     else { ftsWords = kept; namesOnly = true; }
+    if (!namesOnly) ftsWords = this.weighLightWords(kept, keptStems, idf, common, ftsWords);
     var rare = new Set(keptStems.filter(function (st) { return st && !isCommon(st); }));
     return { words: ftsWords.filter(function (w) { return stem(w); }), common: common, idf: idf, tokens: tokens, namesOnly: namesOnly,
              rare: rare, synonymsOf: new Map() };
+  };
+
+  // Light verbs ("went", "took") at `lightWeight` of their IDF; scored like common words when the
+  // query has other words to match (engine._weigh_light_words). Returns the words BM25 matches.
+  Engine.prototype.weighLightWords = function (kept, keptStems, idf, common, ftsWords) {
+    var s = this.settings, light = new Set();
+    if (!this.lightWords) { var lw = this.lightWords = Object.create(null); (s.lightWords || []).forEach(function (w) { lw[w] = true; }); }
+    var lightWords = this.lightWords;
+    kept.forEach(function (w, i) { if (keptStems[i] && lightWords[w]) light.add(keptStems[i]); });
+    if (s.lightWeight === 1 || !light.size) return ftsWords;
+    light.forEach(function (st) {
+      idf.set(st, idf.get(st) * s.lightWeight);
+      if (common.has(st)) common.set(st, idf.get(st));
+    });
+    var others = ftsWords.filter(function (w) { var st = stem(w); return st && !light.has(st); });
+    if (!others.length) return ftsWords;
+    light.forEach(function (st) { common.set(st, idf.get(st)); });
+    return others;
   };
 
   // One "phrase" of the FTS5 query: the notes that hold it and the weighted count in each.
@@ -477,17 +498,18 @@
     return bonuses;
   };
 
-  // A relation partner of one of the `graphTop` best notes gains `graphWeight` times that note's share
-  // of the best score, if it matches the query itself (engine._graph_bonuses).
+  // A relation partner of one of the `graphTop` best notes gains that note's score times the edge's
+  // weight (graphWeight from a problem to its fix, graphBackWeight back), if it matches the query
+  // itself (engine._graph_bonuses).
   Engine.prototype.graphBonuses = function (scored) {
     var s = this.settings, self = this, bonuses = new Map();
-    if (!s.graphWeight || !scored.size) return bonuses;
+    if (!(s.graphWeight || s.graphBackWeight) || !scored.size) return bonuses;
     var top = Array.from(scored.entries()).sort(function (a, b) { return b[1] - a[1]; }).slice(0, s.graphTop);
-    var best = top[0][1] || 1, lent = new Map();
+    var lent = new Map();
     top.forEach(function (hit) {
-      (self.partners.get(hit[0]) || []).forEach(function (d) { lent.set(d, Math.max(lent.get(d) || 0, hit[1] / best)); });
+      (self.partners.get(hit[0]) || []).forEach(function (p) { lent.set(p[0], Math.max(lent.get(p[0]) || 0, p[1] * hit[1])); });
     });
-    lent.forEach(function (share, d) { if (scored.has(d)) bonuses.set(d, s.graphWeight * share); });
+    lent.forEach(function (value, d) { if (scored.has(d)) bonuses.set(d, value); });
     return bonuses;
   };
 
