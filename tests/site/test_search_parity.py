@@ -155,7 +155,7 @@ def test_index_fields_are_the_search_index_columns(server: str, page: Any) -> No
     data = page.evaluate("() => fetch('search-index.json').then(r => r.json())")
     settings = data["settings"]
     assert settings["columns"] == list(FTS_COLUMNS)
-    assert settings["weights"] == [3.0, 3.0, 1.5, 1.5, 1.5, 1.5, 1.0, 1.0]
+    assert settings["weights"] == [2.0, 2.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]  # names count double
     assert "whenever" in settings["stopWords"] and "down" not in settings["stopWords"]
     entries = {e[1]: e for e in data["notes"]}
     symptoms = entries["cache-stampede"][6][FTS_COLUMNS.index("symptoms")].split()

@@ -38,7 +38,7 @@ GRAPH_KINDS = ("mitigates",)  # typed relations whose partners lift each other (
 class RankConfig:
     """The knobs the evaluation measures; the defaults are the shipped ranking."""
 
-    weights: tuple[float, ...] = (3.0, 3.0, 1.5, 1.5, 1.5, 1.5, 1.0, 1.0)  # FTS_COLUMNS order
+    weights: tuple[float, ...] = (2.0, 2.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0)  # FTS_COLUMNS order: names count double
     # What a person searching at 3 a.m. needs first: the failure mode, the pattern, the playbook.
     type_prior: tuple[tuple[str, float], ...] = (("failure-mode", 1.15), ("pattern", 1.1), ("playbook", 1.05))
     drop_stop_words: bool = True
