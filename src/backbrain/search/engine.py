@@ -306,14 +306,10 @@ def _weigh_light_words(
         return fts_words
     for stem in light:
         idf[stem] *= config.light_weight
-        if stem in common:
-            common[stem] = idf[stem]
     others = [w for w, s in zip(fts_words, stemmer().stems(fts_words), strict=True) if s and s not in light]
-    if not others:
-        return fts_words
-    for stem in light:
+    for stem in light if others else light & common.keys():  # scored in Python from now on
         common[stem] = idf[stem]
-    return others
+    return others or fts_words
 
 
 Member = tuple[str, ...]  # a thesaurus member's stems: a note holds it when it holds all of them

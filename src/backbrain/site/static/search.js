@@ -297,14 +297,10 @@
     var lightWords = this.lightWords;
     kept.forEach(function (w, i) { if (keptStems[i] && lightWords[w]) light.add(keptStems[i]); });
     if (s.lightWeight === 1 || !light.size) return ftsWords;
-    light.forEach(function (st) {
-      idf.set(st, idf.get(st) * s.lightWeight);
-      if (common.has(st)) common.set(st, idf.get(st));
-    });
+    light.forEach(function (st) { idf.set(st, idf.get(st) * s.lightWeight); });
     var others = ftsWords.filter(function (w) { var st = stem(w); return st && !light.has(st); });
-    if (!others.length) return ftsWords;
-    light.forEach(function (st) { common.set(st, idf.get(st)); });
-    return others;
+    light.forEach(function (st) { if (others.length || common.has(st)) common.set(st, idf.get(st)); });  // scored like common words from now on
+    return others.length ? others : ftsWords;
   };
 
   // One "phrase" of the FTS5 query: the notes that hold it and the weighted count in each.
